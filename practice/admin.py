@@ -1,0 +1,112 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import Http404
+
+from .models import Heartbeat, Membership, Practice, User
+from .tenancy import TenantModel
+
+
+class NotFoundOutsideQuerysetMixin:
+    """Answer 404 for an object outside get_queryset (Django's admin would redirect)."""
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404("Not found.")
+        return obj
+
+
+class PracticeScopedAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
+    """Admin for a tenant model: staff see and change only their current practice's rows.
+
+    Superusers are scoped too: the admin never shows one practice's data to another's staff.
+    """
+
+    readonly_fields = ("public_id",)
+    exclude = ("practice",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.practice is None:
+            return queryset.none()
+        return queryset.filter(practice=request.practice)
+
+    def has_module_permission(self, request):
+        return request.practice is not None and super().has_module_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.practice = request.practice
+        super().save_model(request, obj, form, change)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if issubclass(related, TenantModel):
+            kwargs["queryset"] = related.objects.filter(practice=request.practice)
+        elif related is User:
+            kwargs["queryset"] = users_of(request.practice)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def users_of(practice):
+    if practice is None:
+        return User.objects.none()
+    return User.objects.filter(memberships__practice=practice).distinct()
+
+
+@admin.register(Membership)
+class MembershipAdmin(PracticeScopedAdmin):
+    list_display = ("user", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+
+
+@admin.register(Practice)
+class PracticeAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
+    list_display = ("name", "slug", "time_zone", "insurance_expires_on")
+    search_fields = ("name", "slug", "email", "insurance_policy_number")
+    readonly_fields = ("public_id", "slug", "created_at")
+
+    def get_queryset(self, request):
+        ids = [membership.practice_id for membership in request.memberships]
+        return super().get_queryset(request).filter(pk__in=ids)
+
+    def has_add_permission(self, request):
+        return False  # practices are created by signing up
+
+
+@admin.register(User)
+class UserAdmin(NotFoundOutsideQuerysetMixin, BaseUserAdmin):
+    """Users who belong to the staff member's current practice."""
+
+    ordering = ("email",)
+    list_display = ("email", "first_name", "last_name", "is_active", "last_login")
+    search_fields = ("email", "first_name", "last_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Name", {"fields": ("first_name", "last_name")}),
+        (
+            "Access",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def get_queryset(self, request):
+        return users_of(request.practice)
+
+    def has_add_permission(self, request):
+        return False  # people join by signing up; invitations come with team management
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_seen_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,114 @@
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+
+from .models import Practice, User
+
+
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class TimeZoneField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "Messages to clients are timed in this zone.")
+        kwargs.setdefault("initial", settings.TIME_ZONE)
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+
+def submit_helper(label):
+    helper = FormHelper()
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Sign in with an e-mail address, whatever its capitalisation."""
+
+    def clean_username(self):
+        return self.cleaned_data["username"].strip().lower()
+
+
+class SignUpForm(BaseUserCreationForm):
+    practice_name = forms.CharField(
+        max_length=120, help_text="As your clients know it, e.g. “Calm Hands Massage”."
+    )
+    time_zone = TimeZoneField()
+
+    class Meta:
+        model = User
+        fields = ("first_name", "last_name", "email")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name"):
+            self.fields[name].required = True
+        self.helper = submit_helper("Create my practice")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this e-mail already exists. Sign in, or reset the password."
+            )
+        return email
+
+
+class PracticeCreateForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+
+    class Meta:
+        model = Practice
+        fields = ("name", "time_zone", "currency")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Create practice")
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    time_zone = TimeZoneField()
+
+    class Meta:
+        model = Practice
+        fields = (
+            "name",
+            "phone",
+            "email",
+            "address",
+            "time_zone",
+            "currency",
+            "cancellation_policy",
+            "late_arrival_policy",
+            "pain_threshold",
+            "insurer_name",
+            "insurance_policy_number",
+            "insurance_expires_on",
+            "insurer_claims_email",
+        )
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "cancellation_policy": forms.Textarea(attrs={"rows": 3}),
+            "late_arrival_policy": forms.Textarea(attrs={"rows": 3}),
+            "insurance_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = submit_helper("Save settings")
+        self.helper.layout = Layout(
+            Fieldset("Practice", "name", "phone", "email", "address", "time_zone", "currency"),
+            Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
+            Fieldset("Clinical", "pain_threshold"),
+            Fieldset(
+                "Professional indemnity insurance",
+                "insurer_name",
+                "insurance_policy_number",
+                "insurance_expires_on",
+                "insurer_claims_email",
+            ),
+        )

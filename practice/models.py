@@ -1,0 +1,166 @@
+"""People, practices and who belongs to which."""
+
+import uuid
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .tenancy import TenantModel
+
+
+class EmailUserManager(UserManager):
+    """Users sign in with their e-mail address; there is no separate username."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField("e-mail address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("Choose a time zone from the list, for example Europe/London.")
+
+
+class Practice(models.Model):
+    """A massage practice: the tenant that owns every client, note and message."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True, editable=False)
+    time_zone = models.CharField(
+        max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
+    currency = models.CharField(
+        max_length=3,
+        default="GBP",
+        validators=[RegexValidator(r"^[A-Z]{3}$", "Use a three-letter code such as GBP or EUR.")],
+        help_text="Three-letter code, for example GBP, EUR or USD.",
+    )
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    address = models.TextField(blank=True)
+
+    cancellation_policy = models.TextField(
+        blank=True, help_text="Shown to clients with reminders and on the intake form."
+    )
+    late_arrival_policy = models.TextField(
+        blank=True, help_text="What happens when a client arrives late for a session."
+    )
+    pain_threshold = models.PositiveSmallIntegerField(
+        default=8,
+        validators=[MaxValueValidator(10)],
+        help_text="Pain reported at or above this level (0-10) during a session is flagged.",
+    )
+
+    insurer_name = models.CharField("indemnity insurer", max_length=120, blank=True)
+    insurance_policy_number = models.CharField("policy number", max_length=64, blank=True)
+    insurance_expires_on = models.DateField("policy expiry date", null=True, blank=True)
+    insurer_claims_email = models.EmailField("insurer's claims e-mail", blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._unique_slug()
+        super().save(*args, **kwargs)
+
+    def _unique_slug(self):
+        base = slugify(self.name)[:120] or "practice"
+        slug, n = base, 1
+        while Practice.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        return slug
+
+    def insurance_days_left(self, today=None):
+        """Days until the indemnity policy expires (negative once expired), or None."""
+        if not self.insurance_expires_on:
+            return None
+        today = today or timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
+        return (self.insurance_expires_on - today).days
+
+
+class Membership(TenantModel):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ASSISTANT = "assistant", "Assistant"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.ASSISTANT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "user"], name="one_membership_per_practice")
+        ]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) at {self.practice}"
+
+    @property
+    def is_owner(self):
+        return self.role == self.Role.OWNER
+
+
+class Heartbeat(models.Model):
+    """When a periodic background job last ran: proof the worker and scheduler are alive."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} at {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+
+    @classmethod
+    def beat(cls, name):
+        cls.objects.update_or_create(name=name, defaults={"last_seen_at": timezone.now()})
+
+    @classmethod
+    def status(cls, name):
+        """Return (last_seen_at, is_stale) for the named job; (None, True) if it never ran."""
+        row = cls.objects.filter(name=name).first()
+        if row is None:
+            return None, True
+        age = (timezone.now() - row.last_seen_at).total_seconds()
+        return row.last_seen_at, age > settings.HEARTBEAT_STALE_AFTER_SECONDS

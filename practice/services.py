@@ -1,0 +1,12 @@
+"""Workflows of the practice app that touch several models."""
+
+from django.db import transaction
+
+from .models import Membership, Practice
+
+
+@transaction.atomic
+def create_practice(owner, **fields):
+    """Create a practice with `owner` as its owner member; return the membership."""
+    practice = Practice.objects.create(**fields)
+    return Membership.objects.create(practice=practice, user=owner, role=Membership.Role.OWNER)

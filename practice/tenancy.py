@@ -1,0 +1,127 @@
+"""Tenancy: every row belongs to one practice, and every request sees only its own.
+
+Three pieces, used by every app:
+- TenantModel: the abstract base with the ``practice`` foreign key, a random public id
+  for URLs, and a django-scopes manager, so a query that forgot the practice raises
+  ScopeError instead of returning another practice's rows.
+- CurrentPracticeMiddleware: picks the signed-in user's current practice and activates
+  its scope (and time zone) for the whole request. Anonymous requests get an empty scope:
+  they can read no tenant rows unless a view opens a scope on purpose.
+- get_for_practice / practice_required / owner_required: what views call.
+"""
+
+import uuid
+import zoneinfo
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django_scopes import ScopedManager, scope, scopes_disabled
+
+SESSION_KEY = "current_practice_id"
+
+
+class TenantModel(models.Model):
+    practice = models.ForeignKey(
+        "practice.Practice", on_delete=models.CASCADE, related_name="%(class)ss"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    objects = ScopedManager(practice="practice")
+
+    class Meta:
+        abstract = True
+
+
+class CurrentPracticeMiddleware:
+    """Set request.practice, request.membership and request.memberships; open the scope."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.practice = None
+        request.membership = None
+        request.memberships = []
+        if request.user.is_authenticated:
+            request.memberships = memberships_of(request.user)
+            request.membership = choose_membership(request.memberships, request.session)
+            request.practice = request.membership.practice if request.membership else None
+
+        if request.practice is None:
+            with scope():
+                return self.get_response(request)
+        with (
+            scope(practice=request.practice),
+            timezone.override(zoneinfo.ZoneInfo(request.practice.time_zone)),
+        ):
+            return self.get_response(request)
+
+
+def memberships_of(user):
+    """Return the user's memberships with their practices, ordered by practice name."""
+    from .models import Membership
+
+    # The one legitimate cross-practice query: which practices may this user enter?
+    with scopes_disabled():
+        return list(
+            Membership.objects.filter(user=user)
+            .select_related("practice")
+            .order_by("practice__name", "pk")
+        )
+
+
+def choose_membership(memberships, session):
+    """The membership the session last switched to, else the first one."""
+    wanted = session.get(SESSION_KEY)
+    for membership in memberships:
+        if membership.practice_id == wanted:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def switch_practice(request, membership):
+    request.session[SESSION_KEY] = membership.practice_id
+
+
+def get_for_practice(request, model_or_queryset, **lookup):
+    """Return the object of the current practice matching lookup, or raise Http404."""
+    if request.practice is None:
+        raise Http404("No practice selected.")
+    queryset = model_or_queryset
+    if isinstance(model_or_queryset, type) and issubclass(model_or_queryset, models.Model):
+        queryset = model_or_queryset.objects.all()
+    return get_object_or_404(queryset.filter(practice=request.practice), **lookup)
+
+
+def practice_required(view):
+    """Let in signed-in members of a practice; others sign in or create a practice first."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            # Imported here: auth.views loads the user model, which imports this module.
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if request.practice is None:
+            return redirect("practice:create")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def owner_required(view):
+    """Like practice_required, and the member must be an owner (assistants get 403)."""
+
+    @practice_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.membership.is_owner:
+            raise PermissionDenied("Only the practice owner can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

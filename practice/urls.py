@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+from .forms import EmailAuthenticationForm
+
+auth_patterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(
+            subject_template_name="emails/password_reset-subject.txt",
+            email_template_name="emails/password_reset-body-text.txt",
+            html_email_template_name="emails/password_reset-body-html.html",
+        ),
+        name="password_reset",
+    ),
+    path("", include("django.contrib.auth.urls")),
+]
+
+practice_patterns = (
+    [
+        path("settings/", views.practice_settings, name="settings"),
+        path("new/", views.practice_create, name="create"),
+        path("switch/", views.practice_switch_list, name="switch_list"),
+        path("switch/<uuid:public_id>/", views.practice_switch, name="switch"),
+    ],
+    "practice",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("accounts/", include(auth_patterns)),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("practice/", include(practice_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Practice administration"
+admin.site.site_title = "Practice administration"

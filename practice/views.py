@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import tasks
+from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
+from .models import Heartbeat
+from .services import create_practice
+from .tenancy import owner_required, practice_required, switch_practice
+
+INSURANCE_WARNING_DAYS = 30
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect(settings.LOGIN_URL)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save()
+            membership = create_practice(
+                user,
+                name=form.cleaned_data["practice_name"],
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        switch_practice(request, membership)
+        messages.success(request, f"Welcome! {membership.practice} is ready.")
+        return redirect("dashboard")
+    return render(request, "practice/signup.html", {"form": form})
+
+
+@login_required
+def practice_create(request):
+    """Create another practice (or a first one, for an account that has none)."""
+    form = PracticeCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        membership = create_practice(request.user, **form.cleaned_data)
+        switch_practice(request, membership)
+        messages.success(request, f"{membership.practice} is ready. Fill in its details below.")
+        return redirect("practice:settings")
+    return render(request, "practice/create.html", {"form": form})
+
+
+@login_required
+def practice_switch_list(request):
+    return render(request, "practice/switch.html", {"memberships": request.memberships})
+
+
+@require_POST
+@login_required
+def practice_switch(request, public_id):
+    """Make another of the user's practices the current one; 404 for anyone else's."""
+    for membership in request.memberships:
+        if membership.practice.public_id == public_id:
+            switch_practice(request, membership)
+            messages.info(request, f"You are now working in {membership.practice}.")
+            return redirect("dashboard")
+    raise Http404("No such practice.")
+
+
+@owner_required
+def practice_settings(request):
+    form = PracticeSettingsForm(request.POST or None, instance=request.practice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Settings saved.")
+        return redirect("practice:settings")
+    return render(request, "practice/settings.html", {"form": form})
+
+
+@practice_required
+def dashboard(request):
+    practice = request.practice
+    last_beat, beat_stale = Heartbeat.status(tasks.HEARTBEAT)
+    days_left = practice.insurance_days_left()
+    context = {
+        "last_beat": last_beat,
+        "beat_stale": beat_stale,
+        "insurance_days_left": days_left,
+        "insurance_warning": days_left is not None and days_left <= INSURANCE_WARNING_DAYS,
+        "setup_missing": setup_missing(practice),
+    }
+    return render(request, "practice/dashboard.html", context)
+
+
+def setup_missing(practice):
+    """The settings a new practice has not filled in yet, in plain words."""
+    missing = []
+    if not (
+        practice.insurer_name and practice.insurance_policy_number and practice.insurance_expires_on
+    ):
+        missing.append("your indemnity insurer, policy number and expiry date")
+    if not practice.insurer_claims_email:
+        missing.append("your insurer's claims e-mail")
+    if not practice.cancellation_policy:
+        missing.append("your cancellation policy")
+    if not practice.late_arrival_policy:
+        missing.append("your late-arrival policy")
+    return missing

@@ -1,0 +1,164 @@
+"""The tenancy sweep: every URL that names an object is tried by someone from another
+practice, who must get 404, and by an anonymous visitor, who must be sent to sign in.
+
+Adding a URL with an argument? Tell the sweep how to make an object for it in
+OBJECT_URLS (or, for the admin, MODEL_OBJECTS), or say in NOT_PRACTICE_OBJECTS why its
+argument is not a practice's object. An unknown URL fails the sweep.
+"""
+
+from dataclasses import dataclass, field
+
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from practice.models import Membership, Practice, User
+from practice.tenancy import TenantModel
+
+from .factories import MembershipFactory
+
+# URL name -> function(practice) returning the URL's kwargs for an object of `practice`.
+OBJECT_URLS = {
+    "practice:switch": lambda practice: {"public_id": practice.public_id},
+}
+
+# Model -> function(practice) returning an instance owned by `practice`, for admin URLs.
+MODEL_OBJECTS = {
+    Practice: lambda practice: practice,
+    Membership: lambda practice: MembershipFactory(practice=practice),
+    User: lambda practice: MembershipFactory(practice=practice).user,
+}
+
+# URL name -> why its arguments are not one practice's object.
+NOT_PRACTICE_OBJECTS = {
+    "password_reset_confirm": "a signed one-time token for one user (test_password_reset)",
+    "admin:app_list": "an app label",
+    "admin:<unnamed <path:object_id>/>": "only redirects to the change page, which is swept",
+}
+
+
+@dataclass
+class Case:
+    name: str
+    url: str
+    owner_can_open: bool = True
+
+
+@dataclass
+class SweepResult:
+    cases: list = field(default_factory=list)
+    unknown: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+
+def walk(resolvers=None, namespace=None, inherited=()):
+    """Yield (name, argument names) for every URL pattern, namespaces included."""
+    for entry in resolvers if resolvers is not None else get_resolver().url_patterns:
+        names = inherited + tuple(argument_names(entry.pattern))
+        if isinstance(entry, URLResolver):
+            inner = ":".join(filter(None, [namespace, entry.namespace])) or None
+            yield from walk(entry.url_patterns, inner, names)
+        elif isinstance(entry, URLPattern):
+            name = entry.name or f"<unnamed {entry.pattern}>"
+            yield ":".join(filter(None, [namespace, name])), list(names)
+
+
+def argument_names(pattern):
+    converters = getattr(pattern, "converters", None)
+    if converters is not None:
+        return list(converters)
+    return list(pattern.regex.groupindex)
+
+
+def admin_cases(practice):
+    """Change, delete, history and view-on-site URLs of every practice object in the admin."""
+    cases = {}
+    for model in admin.site._registry:
+        make = MODEL_OBJECTS.get(model)
+        if make is None:
+            continue
+        obj = make(practice)
+        opts = model._meta
+        for view in ("change", "delete", "history"):
+            name = f"admin:{opts.app_label}_{opts.model_name}_{view}"
+            cases[name] = Case(name, reverse(name, args=[obj.pk]))
+        if model is User:
+            name = "admin:auth_user_password_change"  # Django names it so for any user model
+            cases[name] = Case(name, reverse(name, args=[obj.pk]))
+        if issubclass(model, TenantModel):
+            content_type = ContentType.objects.get_for_model(model)
+            # No practice model links to a public page from the admin yet, so the owner gets
+            # 404 here too; what matters is that the outsider learns nothing.
+            cases["admin:view_on_site"] = Case(
+                "admin:view_on_site",
+                reverse("admin:view_on_site", args=[content_type.pk, obj.pk]),
+                owner_can_open=False,
+            )
+    return cases
+
+
+def admin_is_global(name):
+    """Admin URLs of models that are not a practice's data (scheduler entries, groups)."""
+    if not name.startswith("admin:"):
+        return False
+    for model in admin.site._registry:
+        opts = model._meta
+        if model not in MODEL_OBJECTS and name.startswith(
+            f"admin:{opts.app_label}_{opts.model_name}_"
+        ):
+            return True
+    return False
+
+
+def build_cases(practice, object_urls=None):
+    object_urls = OBJECT_URLS if object_urls is None else object_urls
+    result = SweepResult()
+    urls = list(walk())
+    generated = admin_cases(practice) if any(n.startswith("admin:") for n, _ in urls) else {}
+    for name, arguments in urls:
+        if not arguments or name in NOT_PRACTICE_OBJECTS or admin_is_global(name):
+            continue
+        if name in object_urls:
+            result.cases.append(Case(name, reverse(name, kwargs=object_urls[name](practice))))
+        elif name in generated:
+            result.cases.append(generated[name])
+        else:
+            result.unknown.append(f"{name} {arguments}")
+    return result
+
+
+def fetch(client, url):
+    """GET the URL; for a POST-only view (405), POST to it instead."""
+    response = client.get(url)
+    if response.status_code == 405:
+        response = client.post(url)
+    return response
+
+
+def signed_in(user):
+    client = Client()
+    user.is_staff = user.is_superuser = True  # let them into the admin, too
+    user.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(user)
+    return client
+
+
+def sweep(cases, owner, outsider):
+    """Try every case as owner, outsider and anonymous; return the problems found."""
+    problems = []
+    as_owner, as_outsider, anonymous = signed_in(owner), signed_in(outsider), Client()
+    for case in cases:
+        status = fetch(as_outsider, case.url).status_code
+        if status != 404:
+            problems.append(f"{case.name} {case.url}: another practice got {status}, not 404")
+        status = fetch(anonymous, case.url).status_code
+        if status not in (302, 404):
+            problems.append(
+                f"{case.name} {case.url}: anonymous got {status}, not a sign-in redirect"
+            )
+        if case.owner_can_open:
+            status = fetch(as_owner, case.url).status_code
+            if status == 404 or status >= 500:
+                problems.append(f"{case.name} {case.url}: its own practice got {status}")
+    return problems
