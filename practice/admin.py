@@ -31,8 +31,18 @@ class PracticeScopedAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
             return queryset.none()
         return queryset.filter(practice=request.practice)
 
-    def has_module_permission(self, request):
-        return request.practice is not None and super().has_module_permission(request)
+    # Without a current practice there is nothing of a practice to see or change.
+    def has_view_permission(self, request, obj=None):
+        return request.practice is not None and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return request.practice is not None and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return request.practice is not None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.practice is not None and super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -20,6 +20,18 @@ class TimeZoneField(forms.ChoiceField):
         super().__init__(choices=time_zone_choices, **kwargs)
 
 
+class CurrencyField(forms.CharField):
+    """A three-letter currency code, accepted in any case."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("help_text", Practice._meta.get_field("currency").help_text)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
 def submit_helper(label):
     helper = FormHelper()
     helper.add_input(Submit("submit", label))
@@ -60,6 +72,7 @@ class SignUpForm(BaseUserCreationForm):
 
 class PracticeCreateForm(forms.ModelForm):
     time_zone = TimeZoneField()
+    currency = CurrencyField(initial="GBP")
 
     class Meta:
         model = Practice
@@ -72,6 +85,7 @@ class PracticeCreateForm(forms.ModelForm):
 
 class PracticeSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
+    currency = CurrencyField()
 
     class Meta:
         model = Practice

@@ -2,14 +2,15 @@
 
 from django.urls import NoReverseMatch, reverse
 
+# (label, URL name, for owners only)
 SECTIONS = [
-    ("Dashboard", "dashboard"),
-    ("Clients", "clients:list"),
-    ("Sessions", "sessions:day"),
-    ("Complaints", "complaints:list"),
-    ("Follow-ups", "followups:list"),
-    ("Referrals", "practice:referrals"),
-    ("Settings", "practice:settings"),
+    ("Dashboard", "dashboard", False),
+    ("Clients", "clients:list", False),
+    ("Sessions", "sessions:day", False),
+    ("Complaints", "complaints:list", False),
+    ("Follow-ups", "followups:list", False),
+    ("Referrals", "practice:referrals", False),
+    ("Settings", "practice:settings", True),
 ]
 
 
@@ -18,14 +19,14 @@ def navigation(request):
     if getattr(request, "practice", None) is None:
         return {"nav_items": []}
     items = []
-    for label, url_name in SECTIONS:
+    is_owner = request.membership.is_owner
+    for label, url_name, owners_only in SECTIONS:
+        if owners_only and not is_owner:
+            continue
         try:
             url = reverse(url_name)
         except NoReverseMatch:
             url = None
-        active = url is not None and (
-            request.path == url
-            or (url != "/" and request.path.startswith(url) and url_name != "dashboard")
-        )
+        active = url is not None and request.path.startswith(url)
         items.append({"label": label, "url": url, "active": active})
     return {"nav_items": items}

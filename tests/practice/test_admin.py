@@ -1,0 +1,70 @@
+import pytest
+from django.urls import reverse
+
+from practice.models import Membership
+
+from ..factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def staff_client(client, owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    return client
+
+
+def test_the_admin_lists_only_the_current_practices_members(
+    staff_client, practice, owner, outsider
+):
+    colleague = MembershipFactory(practice=practice, role=Membership.Role.ASSISTANT).user
+
+    response = staff_client.get(reverse("admin:practice_membership_changelist"))
+
+    listed = {membership.user for membership in response.context["cl"].result_list}
+    assert listed == {owner, colleague}
+    assert str(outsider) not in response.content.decode()
+
+
+def test_the_admin_searches_members_by_email(staff_client, practice):
+    colleague = MembershipFactory(practice=practice, user__email="sam.helper@example.com").user
+
+    response = staff_client.get(
+        reverse("admin:practice_membership_changelist"), {"q": "sam.helper"}
+    )
+
+    assert list(response.context["cl"].result_list) == [colleague.memberships.get()]
+
+
+def test_the_admin_lists_only_the_staff_members_practices(staff_client, practice, other_practice):
+    response = staff_client.get(reverse("admin:practice_practice_changelist"))
+
+    assert list(response.context["cl"].result_list) == [practice]
+
+
+def test_a_membership_added_in_the_admin_belongs_to_the_current_practice(
+    staff_client, practice, owner
+):
+    colleague = MembershipFactory(practice=practice).user
+
+    form = staff_client.get(reverse("admin:practice_membership_add")).context["adminform"].form
+    assert set(form.fields["user"].queryset) == {owner, colleague}
+
+    stranger = UserFactory()
+    response = staff_client.post(
+        reverse("admin:practice_membership_add"), {"user": stranger.pk, "role": "assistant"}
+    )
+    assert response.status_code == 200  # a user from outside the practice is not a choice
+    assert not Membership.objects.filter(user=stranger).exists()
+
+
+def test_a_staff_user_without_a_practice_sees_no_practice_data(client, practice, owner):
+    loner = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(loner)
+
+    index = client.get(reverse("admin:index"))
+    listing = client.get(reverse("admin:practice_membership_changelist"))
+
+    assert index.status_code == 200
+    assert owner.email not in index.content.decode()
+    assert listing.status_code == 403

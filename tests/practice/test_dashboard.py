@@ -1,0 +1,93 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from practice.models import Heartbeat
+from practice.tasks import HEARTBEAT
+
+URL = reverse("dashboard")
+TODAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.mark.parametrize(
+    ("expires", "shown"),
+    [
+        (datetime.date(2026, 12, 23), "expires in 30 days"),
+        (datetime.date(2026, 11, 24), "expires in 1 day "),
+        (datetime.date(2026, 11, 23), "expires today"),
+        (datetime.date(2026, 11, 1), "expired on"),
+    ],
+)
+def test_it_warns_about_insurance_ending_within_30_days(owner_client, practice, expires, shown):
+    practice.insurance_expires_on = expires
+    practice.save()
+
+    html = owner_client.get(URL).content.decode()
+
+    assert shown in html
+
+
+def test_it_is_quiet_about_insurance_with_more_than_30_days_left(owner_client, practice):
+    practice.insurance_expires_on = datetime.date(2026, 12, 24)
+    practice.save()
+
+    assert "indemnity insurance expire" not in owner_client.get(URL).content.decode()
+
+
+def test_it_lists_the_settings_still_to_fill_in(owner_client, practice):
+    response = owner_client.get(URL)
+    assert "your cancellation policy" in response.context["setup_missing"]
+
+    practice.insurer_name, practice.insurance_policy_number = "Mutual", "PI-1"
+    practice.insurance_expires_on = datetime.date(2027, 6, 1)
+    practice.insurer_claims_email = "claims@mutual.example"
+    practice.cancellation_policy = practice.late_arrival_policy = "Be kind."
+    practice.save()
+
+    assert owner_client.get(URL).context["setup_missing"] == []
+
+
+def test_it_says_when_background_jobs_have_never_run(owner_client):
+    html = owner_client.get(URL).content.decode()
+    assert "Scheduled messages are not going out" in html
+    assert "not started yet" in html
+
+
+def test_it_shows_recent_background_jobs_as_healthy(owner_client):
+    Heartbeat.objects.create(name=HEARTBEAT, last_seen_at=timezone.now())
+
+    html = owner_client.get(URL).content.decode()
+
+    assert "Scheduled messages are not going out" not in html
+    assert "Background jobs last ran now" in html
+
+
+def test_it_warns_when_background_jobs_stopped(owner_client, settings):
+    last = timezone.now() - datetime.timedelta(seconds=settings.HEARTBEAT_STALE_AFTER_SECONDS + 1)
+    Heartbeat.objects.create(name=HEARTBEAT, last_seen_at=last)
+
+    html = owner_client.get(URL).content.decode()
+
+    assert "Scheduled messages are not going out" in html
+    assert "not run since 23 Nov, 08:54" in html
+
+
+def test_an_assistant_sees_the_dashboard_without_settings_links(assistant_client):
+    response = assistant_client.get(URL)
+
+    assert response.status_code == 200
+    assert reverse("practice:settings") not in response.content.decode()
+
+
+def test_it_runs_a_fixed_number_of_queries(owner_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(6):
+        owner_client.get(URL)
