@@ -29,7 +29,6 @@ run: $(VENV)/.installed
 
 ## test: the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.installed-dev
-	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
 ## lint: ruff, as CI runs it
