@@ -91,9 +91,11 @@ class PracticeSettingsForm(forms.ModelForm):
         model = Practice
         fields = (
             "name",
+            "is_full",
             "phone",
             "email",
             "address",
+            "country",
             "time_zone",
             "currency",
             "cancellation_policy",
@@ -115,7 +117,10 @@ class PracticeSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = submit_helper("Save settings")
         self.helper.layout = Layout(
-            Fieldset("Practice", "name", "phone", "email", "address", "time_zone", "currency"),
+            Fieldset(
+                "Practice", "name", "phone", "email", "address", "country", "time_zone", "currency"
+            ),
+            Fieldset("New clients", "is_full"),
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
             Fieldset(

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
+from django_countries.fields import CountryField
 
 from .tenancy import TenantModel
 
@@ -72,6 +73,14 @@ class Practice(models.Model):
     phone = models.CharField(max_length=32, blank=True)
     email = models.EmailField("e-mail", blank=True)
     address = models.TextField(blank=True)
+    country = CountryField(
+        default="GB", help_text="Phone numbers without a country code are read as from here."
+    )
+    is_full = models.BooleanField(
+        "practice is full",
+        default=False,
+        help_text="The new-client form then says you are not taking new clients.",
+    )
 
     cancellation_policy = models.TextField(
         blank=True, help_text="Shown to clients with reminders and on the intake form."

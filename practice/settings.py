@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "django_countries",
     "practice",
     "clients",
     "sessions.apps.SessionsConfig",
@@ -159,8 +160,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# --- Background work ------------------------------------------------------------------
+# --- Cache and rate limits -----------------------------------------------------------
+# Rate limits count in the cache, so production (several web processes) shares Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+RATELIMIT_VIEW = "practice.views.rate_limited"
+# Behind a proxy, the client's address is in a header, e.g. HTTP_X_FORWARDED_FOR.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
+INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")
+
+# --- Clients --------------------------------------------------------------------------
+INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=14)
+
+# --- Background work ------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:

@@ -41,6 +41,8 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("practice/", include(practice_patterns)),
+    path("clients/", include("clients.urls")),
+    path("", include("clients.intake_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -109,3 +109,8 @@ def setup_missing(practice):
     if not practice.late_arrival_policy:
         missing.append("your late-arrival policy")
     return missing
+
+
+def rate_limited(request, exception):
+    """Shown instead of a form when one address has sent too many in a short time."""
+    return render(request, "rate_limited.html", status=429)

@@ -2,7 +2,9 @@
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
+from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
 from practice.models import Membership, Practice, User
 
 PASSWORD = "correct-horse-battery-staple"
@@ -35,3 +37,45 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     practice = factory.SubFactory(PracticeFactory)
     user = factory.SubFactory(UserFactory)
     role = Membership.Role.OWNER
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    practice = factory.SubFactory(PracticeFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"client{n}@example.com")
+
+
+class IntakeLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntakeLink
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    token_hash = factory.Sequence(lambda n: hash_token(f"token-{n}"))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(days=14))
+
+    @classmethod
+    def with_token(cls, practice, **kwargs):
+        """A link for a new client of `practice`, and its token."""
+        token = f"tok-{cls._meta.next_sequence()}-{'x' * 20}"
+        link = cls(client__practice=practice, token_hash=hash_token(token), **kwargs)
+        return link, token
+
+
+class IntakeSubmissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IntakeSubmission
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    version = factory.Sequence(lambda n: n + 1)
+    via = IntakeSubmission.Via.LINK
+    answers = factory.LazyAttribute(
+        lambda o: {"first_name": o.client.first_name, "last_name": o.client.last_name}
+    )
+    signed_name = factory.LazyAttribute(lambda o: o.client.full_name)
+    nonce = factory.Sequence(lambda n: f"nonce-{n}")

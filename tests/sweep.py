@@ -16,11 +16,57 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from practice.models import Membership, Practice, User
 from practice.tenancy import TenantModel
 
-from .factories import MembershipFactory
+from .factories import (
+    ClientFactory,
+    IntakeLinkFactory,
+    IntakeSubmissionFactory,
+    MembershipFactory,
+)
+
+
+def client_of(practice):
+    return ClientFactory(practice=practice)
+
+
+def client_and(related):
+    """kwargs for a URL of a client's related object (link, submission)."""
+
+    def make(practice):
+        client = client_of(practice)
+        return {"public_id": client.public_id, **related(client)}
+
+    return make
+
 
 # URL name -> function(practice) returning the URL's kwargs for an object of `practice`.
 OBJECT_URLS = {
     "practice:switch": lambda practice: {"public_id": practice.public_id},
+    "clients:detail": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:edit": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:export": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:link_create": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:link_revoke": client_and(
+        lambda client: {"link_id": IntakeLinkFactory(client=client).public_id}
+    ),
+    "clients:submission": client_and(
+        lambda client: {"submission_id": IntakeSubmissionFactory(client=client).public_id}
+    ),
+    "clients:submission_review": client_and(
+        lambda client: {
+            "submission_id": IntakeSubmissionFactory(client=client, needs_review=True).public_id
+        }
+    ),
+}
+
+# Public pages opened without an account: URL name -> (kwargs that work, kwargs that must
+# not). Their secret or slug is the key; a wrong one must look like a missing page.
+PUBLIC_URLS = {
+    "intake:link": lambda practice: (
+        {"token": IntakeLinkFactory.with_token(practice)[1]},
+        {"token": "not-a-real-token-" + "x" * 26},
+    ),
+    "intake:public": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
+    "intake:thanks": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
 }
 
 # Model -> function(practice) returning an instance owned by `practice`, for admin URLs.
@@ -49,6 +95,7 @@ class Case:
 class SweepResult:
     cases: list = field(default_factory=list)
     unknown: list = field(default_factory=list)
+    public: list = field(default_factory=list)
     problems: list = field(default_factory=list)
 
 
@@ -121,6 +168,9 @@ def build_cases(practice, object_urls=None):
             continue
         if name in object_urls:
             result.cases.append(Case(name, reverse(name, kwargs=object_urls[name](practice))))
+        elif name in PUBLIC_URLS and object_urls is OBJECT_URLS:
+            good, bad = PUBLIC_URLS[name](practice)
+            result.public.append((name, reverse(name, kwargs=good), reverse(name, kwargs=bad)))
         elif name in generated:
             result.cases.append(generated[name])
         else:
@@ -161,4 +211,16 @@ def sweep(cases, owner, outsider):
             status = fetch(as_owner, case.url).status_code
             if status == 404 or status >= 500:
                 problems.append(f"{case.name} {case.url}: its own practice got {status}")
+    return problems
+
+
+def sweep_public(public_cases):
+    """A public page opens with its real key and is a plain 404 with a wrong one."""
+    problems = []
+    anonymous = Client()
+    for name, good, bad in public_cases:
+        if (status := anonymous.get(good).status_code) != 200:
+            problems.append(f"{name} {good}: the real key got {status}")
+        if (status := anonymous.get(bad).status_code) != 404:
+            problems.append(f"{name} {bad}: a wrong key got {status}, not 404")
     return problems

@@ -16,6 +16,8 @@ def test_every_object_url_is_scoped_to_its_practice(practice, owner, outsider):
     assert result.unknown == [], "URLs the sweep does not know how to test (see tests/sweep.py)"
     assert len(result.cases) >= 10  # the practice URLs and the admin's
     assert tenancy_sweep.sweep(result.cases, owner, outsider) == []
+    assert len(result.public) == len(tenancy_sweep.PUBLIC_URLS)
+    assert tenancy_sweep.sweep_public(result.public) == []
 
 
 # A view that forgets the scope: it looks the membership up across all practices.

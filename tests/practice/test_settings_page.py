@@ -11,6 +11,7 @@ def settings_data(**overrides):
         "phone": "+44 20 7946 0000",
         "email": "hello@calmhands.example",
         "address": "1 Quiet Lane",
+        "country": "GB",
         "time_zone": "Europe/London",
         "currency": "GBP",
         "cancellation_policy": "24 hours' notice, please.",

@@ -1,0 +1,346 @@
+import datetime
+import secrets
+
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
+from django import forms
+from django.utils import timezone
+
+from . import health
+from .models import Channel, Client
+
+TEXT_LIMIT = 1000
+
+
+def normalise_phone(value, region):
+    """Return the number in E.164 (+441234567890), reading it as from `region` if local."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(
+            "This does not look like a phone number. Include the area code, "
+            "or start with + and the country code."
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class PhoneField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"type": "tel", "autocomplete": "tel"})
+
+
+def validate_birth_date(value):
+    if value and not (datetime.date(1900, 1, 1) <= value <= timezone.localdate()):
+        raise forms.ValidationError("Check the date of birth: it is in the future or too long ago.")
+
+
+class ContactRulesMixin:
+    """The preferred channel needs the matching detail; phones are stored in E.164."""
+
+    region = "GB"
+
+    def clean_mobile(self):
+        return normalise_phone(self.cleaned_data.get("mobile"), self.region)
+
+    def clean_emergency_contact_phone(self):
+        return normalise_phone(self.cleaned_data.get("emergency_contact_phone"), self.region)
+
+    def check_channel(self, cleaned):
+        channel = cleaned.get("preferred_channel")
+        needs = {
+            Channel.EMAIL: ("email", "an e-mail address"),
+            Channel.SMS: ("mobile", "a mobile number"),
+            Channel.PHONE: ("mobile", "a phone number"),
+            Channel.LETTER: ("address", "a postal address"),
+        }
+        if channel in needs:
+            field, what = needs[channel]
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, f"Add {what}, or choose another way to be contacted.")
+
+
+class IntakeForm(ContactRulesMixin, forms.Form):
+    """What a client fills in before the first visit (public form and personal link)."""
+
+    first_name = forms.CharField(
+        max_length=80, widget=forms.TextInput({"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=80, widget=forms.TextInput({"autocomplete": "family-name"})
+    )
+    pronouns = forms.CharField(max_length=40, required=False, help_text="Optional.")
+    date_of_birth = forms.DateField(
+        required=False,
+        validators=[validate_birth_date],
+        widget=forms.DateInput({"type": "date", "autocomplete": "bday"}, format="%Y-%m-%d"),
+    )
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput({"autocomplete": "email"}),
+    )
+    mobile = PhoneField(label="Mobile number", required=False)
+    address = forms.CharField(
+        label="Postal address", max_length=500, required=False, widget=forms.Textarea({"rows": 3})
+    )
+    emergency_contact_name = forms.CharField(label="Name", max_length=120)
+    emergency_contact_phone = PhoneField(label="Phone")
+
+    preferred_channel = forms.ChoiceField(
+        label="How should we contact you?", choices=Channel.choices, widget=forms.RadioSelect
+    )
+    email_consent = forms.BooleanField(
+        label="You may send me e-mails about my appointments and check-ins", required=False
+    )
+    sms_consent = forms.BooleanField(
+        label="You may send me text messages about my appointments and check-ins", required=False
+    )
+
+    conditions = forms.MultipleChoiceField(
+        label="Do any of these apply to you now?",
+        choices=[(c.key, c.label) for c in health.CONDITIONS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    condition_details = forms.CharField(
+        label="Details for anything you ticked",
+        help_text="For example weeks of pregnancy, or what surgery and when.",
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    medications = forms.CharField(
+        max_length=TEXT_LIMIT, required=False, widget=forms.Textarea({"rows": 2})
+    )
+    allergies = forms.CharField(
+        help_text="Including massage oils, nuts or latex.",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+    pain_area_1 = forms.CharField(label="Where", max_length=80, required=False)
+    pain_level_1 = forms.IntegerField(
+        label="How much (0-10)", min_value=0, max_value=10, required=False
+    )
+    pain_area_2 = forms.CharField(label="Where", max_length=80, required=False)
+    pain_level_2 = forms.IntegerField(
+        label="How much (0-10)", min_value=0, max_value=10, required=False
+    )
+    pain_area_3 = forms.CharField(label="Where", max_length=80, required=False)
+    pain_level_3 = forms.IntegerField(
+        label="How much (0-10)", min_value=0, max_value=10, required=False
+    )
+    areas_to_avoid = forms.CharField(
+        label="Areas you do not want touched", max_length=500, required=False
+    )
+    pressure_preference = forms.ChoiceField(
+        label="Pressure you usually like",
+        choices=[("", "Not sure"), *health.PRESSURE_CHOICES],
+        required=False,
+    )
+    goals = forms.CharField(
+        label="What would you like from your sessions?",
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    source = forms.ChoiceField(
+        label="How did you hear about us?",
+        choices=[("", "Choose…"), *Client.Source.choices],
+        required=False,
+    )
+    source_detail = forms.CharField(
+        label="Who recommended us, or your voucher code", max_length=120, required=False
+    )
+
+    policies_accepted = forms.BooleanField(
+        label="I have read the cancellation and late-arrival policies"
+    )
+    treatment_consent = forms.BooleanField(
+        label="I agree to massage treatment and will say at once if anything hurts or feels wrong"
+    )
+    signed_name = forms.CharField(label="Type your full name to sign", max_length=160, min_length=3)
+
+    # A field people never see; bots fill it in.
+    website = forms.CharField(required=False, max_length=200)
+    nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    PAIN_ROWS = (1, 2, 3)
+    NOT_ANSWERS = ("website", "nonce")
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        self.region = practice.country.code or "GB"
+        if not self.is_bound and not self.initial.get("nonce"):
+            self.initial["nonce"] = secrets.token_urlsafe(24)
+        self.helper = self.build_helper()
+
+    def build_helper(self):
+        helper = FormHelper()
+        helper.form_tag = False
+        pain_rows = [
+            Row(
+                Column(f"pain_area_{n}", css_class="col-8"),
+                Column(f"pain_level_{n}", css_class="col-4"),
+            )
+            for n in self.PAIN_ROWS
+        ]
+        helper.layout = Layout(
+            Fieldset("About you", "first_name", "last_name", "pronouns", "date_of_birth"),
+            Fieldset("Contact details", "email", "mobile", "address"),
+            Fieldset("How we keep in touch", "preferred_channel", "email_consent", "sms_consent"),
+            Fieldset("Emergency contact", "emergency_contact_name", "emergency_contact_phone"),
+            Fieldset("Your health", "conditions", "condition_details", "medications", "allergies"),
+            Fieldset("Pain you have now", *pain_rows),
+            Fieldset("Your massage", "areas_to_avoid", "pressure_preference", "goals"),
+            Fieldset("About us", "source", "source_detail"),
+            Fieldset(
+                "Policies and consent",
+                HTML('{% include "clients/intake/_policies.html" %}'),
+                "policies_accepted",
+                "treatment_consent",
+                "signed_name",
+            ),
+            Field(
+                "website",
+                wrapper_class="visually-hidden",
+                tabindex="-1",
+                autocomplete="off",
+                aria_hidden="true",
+            ),
+            "nonce",
+        )
+        helper.add_input(Submit("submit", "Send my form", css_class="btn-lg w-100"))
+        return helper
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("email") and not cleaned.get("mobile") and "email" not in self.errors:
+            self.add_error(
+                "email", "Give an e-mail address or a mobile number so we can reach you."
+            )
+        self.check_channel(cleaned)
+        for n in self.PAIN_ROWS:
+            area, level = cleaned.get(f"pain_area_{n}"), cleaned.get(f"pain_level_{n}")
+            if area and level is None and f"pain_level_{n}" not in self.errors:
+                self.add_error(f"pain_level_{n}", "How much does it hurt, from 0 to 10?")
+            if level is not None and not area:
+                self.add_error(f"pain_area_{n}", "Where is this pain?")
+        return cleaned
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+    def answers(self):
+        """The cleaned answers as JSON-ready values, for an IntakeSubmission."""
+        answers = {}
+        for name, value in self.cleaned_data.items():
+            if name in self.NOT_ANSWERS:
+                continue
+            answers[name] = value.isoformat() if isinstance(value, datetime.date) else value
+        return answers
+
+    @classmethod
+    def initial_from_client(cls, client):
+        """Prefill a returning client's form with what we already hold."""
+        latest = client.intake_submissions.order_by("-version").first()
+        initial = dict(latest.answers) if latest else {}
+        for field in (
+            "first_name",
+            "last_name",
+            "pronouns",
+            "email",
+            "mobile",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "preferred_channel",
+            "email_consent",
+            "sms_consent",
+        ):
+            initial[field] = getattr(client, field)
+        initial["date_of_birth"] = client.date_of_birth
+        for name in ("policies_accepted", "treatment_consent", "signed_name"):
+            initial.pop(name, None)  # asked afresh every time
+        return initial
+
+
+class ClientForm(ContactRulesMixin, forms.ModelForm):
+    """The therapist's form for a client's details (health history comes from intake)."""
+
+    mobile = PhoneField(required=False)
+    emergency_contact_phone = PhoneField(required=False)
+
+    class Meta:
+        model = Client
+        fields = (
+            "first_name",
+            "last_name",
+            "pronouns",
+            "date_of_birth",
+            "email",
+            "mobile",
+            "address",
+            "emergency_contact_name",
+            "emergency_contact_phone",
+            "preferred_channel",
+            "email_consent",
+            "sms_consent",
+            "source",
+            "source_detail",
+            "status",
+            "tags",
+            "private_notes",
+        )
+        widgets = {
+            "date_of_birth": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+            "address": forms.Textarea({"rows": 3}),
+            "private_notes": forms.Textarea({"rows": 4}),
+        }
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = practice.country.code or "GB"
+        self.fields["date_of_birth"].validators.append(validate_birth_date)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("Name", "first_name", "last_name", "pronouns", "date_of_birth"),
+            Fieldset("Contact", "email", "mobile", "address"),
+            Fieldset("Emergency contact", "emergency_contact_name", "emergency_contact_phone"),
+            Fieldset("Keeping in touch", "preferred_channel", "email_consent", "sms_consent"),
+            Fieldset("Practice", "status", "source", "source_detail", "tags", "private_notes"),
+        )
+        self.helper.add_input(Submit("submit", "Save client"))
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_channel(cleaned)
+        return cleaned
+
+
+class ClientFilterForm(forms.Form):
+    SORTS = {
+        "name": ("last_name", "first_name"),
+        "newest": ("-created_at",),
+        "updated": ("-updated_at",),
+    }
+
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Client.Status.choices], required=False)
+    flags = forms.BooleanField(label="Has red flags", required=False)
+    intake_pending = forms.BooleanField(label="Intake not done", required=False)
+    sort = forms.ChoiceField(
+        choices=[("name", "Name"), ("newest", "Newest first"), ("updated", "Recently updated")],
+        required=False,
+    )

@@ -1,0 +1,233 @@
+"""Clients, their consent to be contacted, and their intake submissions."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_scopes import ScopedManager
+
+from practice.tenancy import TenantModel
+
+from . import health
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message"
+    PHONE = "phone", "Phone call"
+    LETTER = "letter", "Letter"
+
+
+# The channels that need the client's consent before an automatic message is sent.
+CONSENT_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+class Client(TenantModel):
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        MOVED_ON = "moved_on", "Moved on"
+
+    class Source(models.TextChoices):
+        REFERRAL = "referral", "Recommended by someone"
+        SEARCH = "search", "Web search"
+        SOCIAL = "social", "Social media"
+        PROMOTION = "promotion", "Promotion or voucher"
+        RETURNING = "returning", "Returning client"
+        OTHER = "other", "Other"
+
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    pronouns = models.CharField(max_length=40, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    email = models.EmailField("e-mail", max_length=254, blank=True)
+    mobile = models.CharField(max_length=20, blank=True, help_text="Stored as +CountryNumber.")
+    address = models.TextField("postal address", max_length=500, blank=True)
+    emergency_contact_name = models.CharField(max_length=120, blank=True)
+    emergency_contact_phone = models.CharField(max_length=20, blank=True)
+
+    preferred_channel = models.CharField(
+        "preferred contact", max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    email_consent = models.BooleanField("may be e-mailed", default=False)
+    sms_consent = models.BooleanField("may be texted", default=False)
+
+    source = models.CharField(
+        "heard of us through", max_length=20, choices=Source.choices, blank=True
+    )
+    source_detail = models.CharField(
+        max_length=120, blank=True, help_text="Who recommended, or the voucher or promotion code."
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROSPECT)
+    tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    private_notes = models.TextField(max_length=5000, blank=True)
+
+    # Kept from the latest intake so lists can filter without reading every submission.
+    red_flags = models.JSONField(default=list, blank=True, editable=False)
+    has_red_flags = models.BooleanField(default=False, editable=False)
+    allergies = models.CharField(max_length=500, blank=True, editable=False)
+    intake_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["practice", "last_name", "first_name"]),
+            models.Index(fields=["practice", "email"]),
+            models.Index(fields=["practice", "mobile"]),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def tag_list(self):
+        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
+
+    def flagged_conditions(self):
+        return health.red_flags(self.red_flags)
+
+    def has_consent(self, channel):
+        return {Channel.EMAIL: self.email_consent, Channel.SMS: self.sms_consent}.get(channel, True)
+
+    def record_consent(self, channel, given, how, by=None):
+        """Set consent for an e-mail or text channel; log it when it changes."""
+        field = f"{channel}_consent"
+        if getattr(self, field) == given and self.consent_events.filter(channel=channel).exists():
+            return None
+        setattr(self, field, given)
+        self.save(update_fields=[field, "updated_at"])
+        return ConsentEvent.objects.create(
+            practice=self.practice, client=self, channel=channel, given=given, how=how, by=by
+        )
+
+
+class ConsentEvent(TenantModel):
+    """When and how a client gave or withdrew consent to a channel."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    given = models.BooleanField()
+    how = models.CharField(max_length=120)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        verb = "gave" if self.given else "withdrew"
+        return f"{verb} {self.get_channel_display()} consent ({self.how})"
+
+
+def hash_token(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class IntakeLinkQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class IntakeLink(TenantModel):
+    """A personal intake link. Only the token's hash is stored; the link is shown once."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_links")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(IntakeLinkQuerySet), practice="practice"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Intake link for {self.client} ({self.state})"
+
+    @property
+    def state(self):
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"
+
+    @classmethod
+    def issue(cls, client, by):
+        """Create a link for the client, revoking older ones; return (link, token)."""
+        now = timezone.now()
+        client.intake_links.filter(revoked_at__isnull=True).update(revoked_at=now)
+        token = secrets.token_urlsafe(32)
+        link = cls.objects.create(
+            practice=client.practice,
+            client=client,
+            token_hash=hash_token(token),
+            created_by=by,
+            expires_at=now + timezone.timedelta(days=settings.INTAKE_LINK_DAYS),
+        )
+        return link, token
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+class IntakeSubmission(TenantModel):
+    """One filled-in intake form: a version that is never changed after it is saved."""
+
+    class Via(models.TextChoices):
+        LINK = "link", "Personal link"
+        PUBLIC_FORM = "public", "New-client form"
+        IMPORT = "import", "Imported"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_submissions")
+    version = models.PositiveIntegerField()
+    via = models.CharField(max_length=10, choices=Via.choices)
+    answers = models.JSONField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+    signed_name = models.CharField(max_length=160)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    # One form page's nonce: a second press of "send" finds the first version.
+    nonce = models.CharField(max_length=64)
+    # A new-client form that matched an existing client waits for the therapist.
+    needs_review = models.BooleanField(default=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    applied = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["client", "version"], name="one_number_per_version"),
+            models.UniqueConstraint(fields=["practice", "nonce"], name="one_version_per_form"),
+        ]
+
+    def __str__(self):
+        return f"Intake v{self.version} for {self.client}"
+
+    def save(self, *args, **kwargs):
+        if self.pk and kwargs.get("update_fields") is None:
+            raise ValueError("Intake submissions are versions: save review fields only.")
+        super().save(*args, **kwargs)
+
+    def flagged_conditions(self):
+        return health.red_flags(self.answers.get("conditions", []))

@@ -1,0 +1,181 @@
+"""Workflows across clients and their intake submissions."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from . import health
+from .forms import IntakeForm
+from .models import CONSENT_CHANNELS, Client, IntakeSubmission
+
+# Answers copied onto the client record when a submission is applied.
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "pronouns",
+    "email",
+    "mobile",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "preferred_channel",
+    "source",
+    "source_detail",
+)
+
+
+def find_existing_client(practice, email, mobile):
+    """A client of this practice with the same e-mail or mobile, if any."""
+    match = Q()
+    if email:
+        match |= Q(email__iexact=email)
+    if mobile:
+        match |= Q(mobile=mobile)
+    if not match:
+        return None
+    return Client.objects.filter(practice=practice).filter(match).order_by("created_at").first()
+
+
+def submit_intake(practice, answers, *, nonce, via, client=None, ip=None, user_agent=""):
+    """Save an intake as a new version and return it (the same one for a repeated nonce).
+
+    A personal link passes its client: the answers update that client. The public form
+    passes none: a new prospect is created, or, when the e-mail or mobile matches a client,
+    the version is attached to that client for the therapist to review, and nothing of
+    theirs is overwritten.
+    """
+    existing = IntakeSubmission.objects.filter(practice=practice, nonce=nonce).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            needs_review = False
+            if client is None:
+                client = find_existing_client(practice, answers.get("email"), answers.get("mobile"))
+                needs_review = client is not None
+            if client is None:
+                client = Client.objects.create(
+                    practice=practice,
+                    first_name=answers["first_name"],
+                    last_name=answers["last_name"],
+                )
+            client = Client.objects.select_for_update().get(pk=client.pk)
+            last = client.intake_submissions.aggregate(n=Max("version"))["n"] or 0
+            submission = IntakeSubmission.objects.create(
+                practice=practice,
+                client=client,
+                version=last + 1,
+                via=via,
+                answers=answers,
+                signed_name=answers["signed_name"],
+                ip_address=ip,
+                user_agent=(user_agent or "")[:300],
+                nonce=nonce,
+                needs_review=needs_review,
+            )
+            if not needs_review:
+                apply_submission(submission)
+    except IntegrityError:
+        # A second press of "send" that raced the first: return the version it saved.
+        return IntakeSubmission.objects.get(practice=practice, nonce=nonce)
+    return submission
+
+
+def apply_submission(submission, by=None):
+    """Copy a submission's answers onto its client and recompute the red flags."""
+    client, answers = submission.client, submission.answers
+    for field in CLIENT_FIELDS:
+        if field in answers:
+            setattr(client, field, answers[field] or "")
+    dob = answers.get("date_of_birth")
+    client.date_of_birth = timezone.datetime.fromisoformat(dob).date() if dob else None
+    conditions = [c.key for c in health.red_flags(answers.get("conditions", []))]
+    client.red_flags = conditions
+    client.has_red_flags = bool(conditions)
+    client.allergies = answers.get("allergies", "")
+    client.intake_completed_at = submission.submitted_at
+    client.save()
+    how = f"intake form v{submission.version}"
+    for channel in CONSENT_CHANNELS:
+        client.record_consent(channel, bool(answers.get(f"{channel}_consent")), how, by=by)
+    submission.applied = True
+    submission.reviewed_at = submission.reviewed_at or (timezone.now() if by else None)
+    submission.needs_review = False
+    submission.save(update_fields=["applied", "reviewed_at", "needs_review"])
+
+
+def dismiss_submission(submission):
+    submission.needs_review = False
+    submission.reviewed_at = timezone.now()
+    submission.save(update_fields=["needs_review", "reviewed_at"])
+
+
+def display_answers(answers):
+    """(label, text) pairs of a submission's answers, in the form's order."""
+    rows = []
+    for name, field in IntakeForm.base_fields.items():
+        if name in IntakeForm.NOT_ANSWERS or name not in answers:
+            continue
+        rows.append(
+            (
+                name,
+                str(field.label or name.replace("_", " ").capitalize()),
+                answer_text(field, answers[name]),
+            )
+        )
+    return rows
+
+
+def answer_text(field, value):
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value) or "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value in (None, ""):
+        return "—"
+    return str(choices.get(value, value))
+
+
+def compare_answers(older, newer):
+    """(label, before, after) for each answer that changed between two versions."""
+    before = {name: (label, text) for name, label, text in display_answers(older)}
+    changes = []
+    for name, label, text in display_answers(newer):
+        old_text = before.get(name, (label, "—"))[1]
+        if old_text != text:
+            changes.append((label, old_text, text))
+    return changes
+
+
+def export_client(client):
+    """Everything held about a client, as plain data."""
+    fields = [f.name for f in Client._meta.fields if f.name not in ("id", "practice")]
+    record = {name: json_value(getattr(client, name)) for name in fields}
+    return {
+        "practice": client.practice.name,
+        "exported_at": timezone.now().isoformat(),
+        "client": record,
+        "consent_history": [
+            {"channel": e.channel, "given": e.given, "how": e.how, "at": e.at.isoformat()}
+            for e in client.consent_events.all()
+        ],
+        "intake_submissions": [
+            {
+                "version": s.version,
+                "via": s.via,
+                "submitted_at": s.submitted_at.isoformat(),
+                "signed_name": s.signed_name,
+                "answers": s.answers,
+            }
+            for s in client.intake_submissions.order_by("version")
+        ],
+    }
+
+
+def json_value(value):
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
+        return value
+    return str(value)

@@ -1,0 +1,248 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+from django_scopes import scope, scopes_disabled
+
+from practice.models import Practice
+from practice.tenancy import get_for_practice, practice_required
+
+from . import services
+from .forms import ClientFilterForm, ClientForm, IntakeForm
+from .models import Client, IntakeLink, IntakeSubmission, hash_token
+
+PAGE_SIZE = 25
+
+
+def intake_rate(group, request):
+    """Submissions allowed per visitor address (a setting, so tests can lower it)."""
+    return settings.INTAKE_FORM_RATE
+
+
+# --- The therapist's pages ------------------------------------------------------------
+
+
+@practice_required
+def client_list(request):
+    form = ClientFilterForm(request.GET or None)
+    clients = Client.objects.filter(practice=request.practice)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            clients = clients.filter(search_filter(data["q"]))
+        if data["status"]:
+            clients = clients.filter(status=data["status"])
+        if data["flags"]:
+            clients = clients.filter(has_red_flags=True)
+        if data["intake_pending"]:
+            clients = clients.filter(intake_completed_at__isnull=True)
+        clients = clients.order_by(*ClientFilterForm.SORTS[data["sort"] or "name"], "pk")
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clients/list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+def search_filter(text):
+    text = text.strip()
+    match = Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text)
+    parts = text.split()
+    if len(parts) >= 2:
+        match |= Q(first_name__icontains=parts[0], last_name__icontains=parts[-1])
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 4:
+        match |= Q(mobile__contains=digits.lstrip("0"))
+    return match
+
+
+@practice_required
+def client_create(request):
+    form = ClientForm(request.POST or None, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        client = form.save(commit=False)
+        client.practice = request.practice
+        client.save()
+        record_consents(client, form, request.user)
+        messages.success(request, f"{client} added.")
+        return redirect("clients:detail", client.public_id)
+    return render(request, "clients/form.html", {"form": form, "title": "New client"})
+
+
+@practice_required
+def client_edit(request, public_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    form = ClientForm(request.POST or None, instance=client, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        client = form.save()
+        record_consents(client, form, request.user)
+        messages.success(request, "Saved.")
+        return redirect("clients:detail", client.public_id)
+    return render(
+        request, "clients/form.html", {"form": form, "client": client, "title": f"Edit {client}"}
+    )
+
+
+def record_consents(client, form, user):
+    for channel in ("email", "sms"):
+        if f"{channel}_consent" in form.changed_data or not client.consent_events.exists():
+            client.record_consent(
+                channel, form.cleaned_data[f"{channel}_consent"], "recorded by the practice", user
+            )
+
+
+@practice_required
+def client_detail(request, public_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    submissions = list(client.intake_submissions.order_by("-version"))
+    latest = next((s for s in submissions if s.applied), None)
+    context = {
+        "client": client,
+        "submissions": submissions,
+        "latest": latest,
+        "answers": services.display_answers(latest.answers) if latest else [],
+        "to_review": [s for s in submissions if s.needs_review],
+        "links": client.intake_links.all()[:5],
+        "consent_events": client.consent_events.select_related("by")[:10],
+    }
+    return render(request, "clients/detail.html", context)
+
+
+@require_POST
+@practice_required
+def intake_link_create(request, public_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    link, token = IntakeLink.issue(client, by=request.user)
+    url = request.build_absolute_uri(reverse("intake:link", args=[token]))
+    return render(
+        request, "clients/link_created.html", {"client": client, "link": link, "url": url}
+    )
+
+
+@require_POST
+@practice_required
+def intake_link_revoke(request, public_id, link_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    link = get_for_practice(request, client.intake_links, public_id=link_id)
+    link.revoke()
+    messages.info(request, "The intake link no longer works.")
+    return redirect("clients:detail", client.public_id)
+
+
+@practice_required
+def submission_detail(request, public_id, submission_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    submission = get_for_practice(request, client.intake_submissions, public_id=submission_id)
+    older = client.intake_submissions.filter(version__lt=submission.version).first()
+    context = {
+        "client": client,
+        "submission": submission,
+        "answers": services.display_answers(submission.answers),
+        "older": older,
+        "changes": services.compare_answers(older.answers, submission.answers) if older else None,
+    }
+    return render(request, "clients/submission.html", context)
+
+
+@require_POST
+@practice_required
+def submission_review(request, public_id, submission_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    submission = get_for_practice(
+        request, client.intake_submissions.filter(needs_review=True), public_id=submission_id
+    )
+    if request.POST.get("decision") == "apply":
+        services.apply_submission(submission, by=request.user)
+        messages.success(request, "The new answers are now on the client's record.")
+    else:
+        services.dismiss_submission(submission)
+        messages.info(request, "Kept the record as it was; the submission stays in the history.")
+    return redirect("clients:detail", client.public_id)
+
+
+@practice_required
+def client_export(request, public_id):
+    """The client's whole record as JSON (their right of access)."""
+    client = get_for_practice(request, Client, public_id=public_id)
+    response = JsonResponse(services.export_client(client), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="client-{client.public_id}.json"'
+    return response
+
+
+# --- What clients see -----------------------------------------------------------------
+
+
+def link_or_404(token):
+    """The usable intake link for this token; missing, expired and revoked look the same."""
+    with scopes_disabled():
+        link = (
+            IntakeLink.objects.usable()
+            .select_related("client", "practice")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+    if link is None:
+        raise Http404("This link is not valid.")
+    return link
+
+
+@ratelimit(key="ip", rate=intake_rate, method="POST", block=True)
+def intake_by_link(request, token):
+    link = link_or_404(token)
+    practice = link.practice
+    with scope(practice=practice):
+        if request.method == "POST":
+            form = IntakeForm(request.POST, practice=practice)
+            if form.is_spam:
+                return redirect("intake:thanks", practice.slug)
+            if form.is_valid():
+                save_intake(request, form, practice, IntakeSubmission.Via.LINK, link.client)
+                IntakeLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+                return redirect("intake:thanks", practice.slug)
+        else:
+            form = IntakeForm(
+                initial=IntakeForm.initial_from_client(link.client), practice=practice
+            )
+        return render(request, "clients/intake/form.html", {"form": form, "practice": practice})
+
+
+@ratelimit(key="ip", rate=intake_rate, method="POST", block=True)
+def intake_public(request, slug):
+    practice = get_object_or_404(Practice, slug=slug)
+    if practice.is_full:
+        return render(request, "clients/intake/practice_full.html", {"practice": practice})
+    with scope(practice=practice):
+        form = IntakeForm(request.POST or None, practice=practice)
+        if request.method == "POST":
+            if form.is_spam:
+                return redirect("intake:thanks", practice.slug)
+            if form.is_valid():
+                save_intake(request, form, practice, IntakeSubmission.Via.PUBLIC_FORM)
+                return redirect("intake:thanks", practice.slug)
+        return render(request, "clients/intake/form.html", {"form": form, "practice": practice})
+
+
+def save_intake(request, form, practice, via, client=None):
+    return services.submit_intake(
+        practice,
+        form.answers(),
+        nonce=form.cleaned_data["nonce"],
+        via=via,
+        client=client,
+        ip=request.META.get("REMOTE_ADDR"),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+def intake_thanks(request, slug):
+    practice = get_object_or_404(Practice, slug=slug)
+    return render(request, "clients/intake/thanks.html", {"practice": practice})
