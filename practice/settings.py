@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "practice.tenancy.CurrentPracticeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # renders RATELIMIT_VIEW (429)
 ]
 
 ROOT_URLCONF = "practice.urls"

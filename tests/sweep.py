@@ -13,6 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clients.models import Client as ClientRecord
+from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
 from practice.models import Membership, Practice, User
 from practice.tenancy import TenantModel
 
@@ -74,6 +76,16 @@ MODEL_OBJECTS = {
     Practice: lambda practice: practice,
     Membership: lambda practice: MembershipFactory(practice=practice),
     User: lambda practice: MembershipFactory(practice=practice).user,
+    ClientRecord: lambda practice: ClientFactory(practice=practice),
+    ConsentEvent: lambda practice: ConsentEvent.objects.create(
+        practice=practice,
+        client=ClientFactory(practice=practice),
+        channel="email",
+        given=True,
+        how="test",
+    ),
+    IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
+    IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
 }
 
 # URL name -> why its arguments are not one practice's object.

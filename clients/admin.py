@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from practice.admin import PracticeScopedAdmin
+
+from .models import Client, ConsentEvent, IntakeLink, IntakeSubmission
+
+
+@admin.register(Client)
+class ClientAdmin(PracticeScopedAdmin):
+    list_display = ("first_name", "last_name", "email", "mobile", "status", "has_red_flags")
+    list_filter = ("status", "has_red_flags", "preferred_channel")
+    search_fields = ("first_name", "last_name", "email", "mobile")
+
+
+@admin.register(ConsentEvent)
+class ConsentEventAdmin(PracticeScopedAdmin):
+    list_display = ("client", "channel", "given", "how", "at")
+    list_select_related = ("client",)
+    search_fields = ("client__first_name", "client__last_name", "client__email")
+
+
+@admin.register(IntakeLink)
+class IntakeLinkAdmin(PracticeScopedAdmin):
+    list_display = ("client", "created_at", "expires_at", "revoked_at")
+    list_select_related = ("client",)
+    search_fields = ("client__first_name", "client__last_name")
+    readonly_fields = ("public_id", "token_hash")
+
+
+@admin.register(IntakeSubmission)
+class IntakeSubmissionAdmin(PracticeScopedAdmin):
+    """Read-only: submissions are versions that are never edited."""
+
+    list_display = ("client", "version", "via", "submitted_at", "needs_review")
+    list_select_related = ("client",)
+    search_fields = ("client__first_name", "client__last_name", "signed_name")
+
+    def has_change_permission(self, request, obj=None):
+        return False
