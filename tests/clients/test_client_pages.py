@@ -1,0 +1,119 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from clients.models import Client, ConsentEvent
+
+from ..factories import ClientFactory, IntakeSubmissionFactory
+
+HOSTILE = '<script>alert("x")</script>'
+
+
+def test_the_list_searches_filters_and_pages(owner_client, practice, other_practice):
+    ClientFactory(practice=practice, first_name="Ada", last_name="Stone", mobile="+447911123456")
+    ClientFactory(practice=practice, first_name="Ben", last_name="Reed", has_red_flags=True)
+    ClientFactory(practice=other_practice, first_name="Ada", last_name="Elsewhere")
+    url = reverse("clients:list")
+
+    def names(**params):
+        page = owner_client.get(url, params).context["page"]
+        return [c.full_name for c in page.object_list]
+
+    assert names() == ["Ben Reed", "Ada Stone"]
+    assert names(q="ada") == ["Ada Stone"]
+    assert names(q="Ada Stone") == ["Ada Stone"]
+    assert names(q="07911 123456") == ["Ada Stone"]
+    assert names(flags="on") == ["Ben Reed"]
+    assert names(intake_pending="on") == ["Ben Reed", "Ada Stone"]
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_list_runs_a_fixed_number_of_queries(
+    owner_client, practice, count, django_assert_max_num_queries
+):
+    ClientFactory.create_batch(count, practice=practice)
+    with django_assert_max_num_queries(7):
+        response = owner_client.get(reverse("clients:list"), {"sort": "newest"})
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_a_client_is_added_with_consent_recorded(owner_client, owner, practice):
+    response = owner_client.post(
+        reverse("clients:create"),
+        {
+            "first_name": "Ada",
+            "last_name": "Stone",
+            "email": "ada@example.com",
+            "mobile": "07911 123456",
+            "preferred_channel": "email",
+            "email_consent": "on",
+            "status": "active",
+        },
+    )
+
+    record = Client.objects.get()
+    assert response.url == reverse("clients:detail", args=[record.public_id])
+    assert record.mobile == "+447911123456"
+    event = ConsentEvent.objects.get(client=record, channel="email")
+    assert event.given and event.by == owner
+
+
+def test_the_client_form_keeps_input_on_a_bad_phone(owner_client):
+    response = owner_client.post(
+        reverse("clients:create"),
+        {
+            "first_name": "Ada",
+            "last_name": "Stone",
+            "mobile": "abc",
+            "preferred_channel": "sms",
+            "status": "active",
+            "private_notes": "Likes the window open",
+        },
+    )
+
+    assert "mobile" in response.context["form"].errors
+    assert "Likes the window open" in response.content.decode()
+
+
+def test_hostile_text_is_shown_escaped(owner_client, practice, settings):
+    record = ClientFactory(
+        practice=practice,
+        first_name=HOSTILE,
+        private_notes=HOSTILE,
+        red_flags=["pregnancy"],
+        has_red_flags=True,
+        allergies=HOSTILE,
+    )
+
+    pages = [
+        owner_client.get(reverse("clients:detail", args=[record.public_id])),
+        owner_client.get(reverse("clients:list")),
+    ]
+
+    for page in pages:
+        html = page.content.decode()
+        assert HOSTILE not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_the_detail_page_shows_the_red_flag_banner(owner_client, practice):
+    record = ClientFactory(practice=practice, red_flags=["blood_clots"], has_red_flags=True)
+
+    html = owner_client.get(reverse("clients:detail", args=[record.public_id])).content.decode()
+
+    assert 'id="red-flags"' in html
+    assert "Blood clots (DVT)" in html
+    assert "may rule massage out" in html
+
+
+def test_the_export_holds_the_whole_record(owner_client, practice):
+    record = ClientFactory(practice=practice, first_name="Ada")
+    IntakeSubmissionFactory(client=record, version=1)
+
+    response = owner_client.get(reverse("clients:export", args=[record.public_id]))
+
+    data = json.loads(response.content)
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert data["client"]["first_name"] == "Ada"
+    assert [s["version"] for s in data["intake_submissions"]] == [1]
