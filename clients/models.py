@@ -127,8 +127,8 @@ class ConsentEvent(TenantModel):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        verb = "gave" if self.given else "withdrew"
-        return f"{verb} {self.get_channel_display()} consent ({self.how})"
+        allowed = "allowed" if self.given else "not allowed"
+        return f"{self.get_channel_display()}: {allowed} ({self.how})"
 
 
 def hash_token(token):

@@ -5,7 +5,6 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import health
-from .forms import IntakeForm
 from .models import CONSENT_CHANNELS, Client, IntakeSubmission
 
 # Answers copied onto the client record when a submission is applied.
@@ -108,44 +107,6 @@ def dismiss_submission(submission):
     submission.needs_review = False
     submission.reviewed_at = timezone.now()
     submission.save(update_fields=["needs_review", "reviewed_at"])
-
-
-def display_answers(answers):
-    """(label, text) pairs of a submission's answers, in the form's order."""
-    rows = []
-    for name, field in IntakeForm.base_fields.items():
-        if name in IntakeForm.NOT_ANSWERS or name not in answers:
-            continue
-        rows.append(
-            (
-                name,
-                str(field.label or name.replace("_", " ").capitalize()),
-                answer_text(field, answers[name]),
-            )
-        )
-    return rows
-
-
-def answer_text(field, value):
-    choices = dict(getattr(field, "choices", []) or [])
-    if isinstance(value, list):
-        return ", ".join(str(choices.get(v, v)) for v in value) or "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if value in (None, ""):
-        return "—"
-    return str(choices.get(value, value))
-
-
-def compare_answers(older, newer):
-    """(label, before, after) for each answer that changed between two versions."""
-    before = {name: (label, text) for name, label, text in display_answers(older)}
-    changes = []
-    for name, label, text in display_answers(newer):
-        old_text = before.get(name, (label, "—"))[1]
-        if old_text != text:
-            changes.append((label, old_text, text))
-    return changes
 
 
 def export_client(client):

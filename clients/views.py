@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from practice.models import Practice
 from practice.tenancy import get_for_practice, practice_required
 
-from . import services
+from . import answers, services
 from .forms import ClientFilterForm, ClientForm, IntakeForm
 from .models import Client, IntakeLink, IntakeSubmission, hash_token
 
@@ -109,7 +109,7 @@ def client_detail(request, public_id):
         "client": client,
         "submissions": submissions,
         "latest": latest,
-        "answers": services.display_answers(latest.answers) if latest else [],
+        "answers": answers.display_answers(latest.answers, health_only=True) if latest else [],
         "to_review": [s for s in submissions if s.needs_review],
         "links": client.intake_links.all()[:5],
         "consent_events": client.consent_events.select_related("by")[:10],
@@ -146,9 +146,9 @@ def submission_detail(request, public_id, submission_id):
     context = {
         "client": client,
         "submission": submission,
-        "answers": services.display_answers(submission.answers),
+        "answers": answers.display_answers(submission.answers),
         "older": older,
-        "changes": services.compare_answers(older.answers, submission.answers) if older else None,
+        "changes": answers.compare_answers(older.answers, submission.answers) if older else None,
     }
     return render(request, "clients/submission.html", context)
 

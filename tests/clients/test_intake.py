@@ -135,7 +135,7 @@ def test_a_second_form_makes_a_second_version_and_shows_what_changed(
 
     assert page.context["changes"] == [
         (
-            "Do any of these apply to you now?",
+            "Conditions",
             "Pregnant, Blood clots (DVT) now or in the past",
             "Pregnant",
         )

@@ -9,7 +9,7 @@ def test_a_client_fills_in_intake_on_a_phone_and_the_therapist_sees_the_red_flag
 ):
     ARTIFACTS.mkdir(exist_ok=True)
     owner = MembershipFactory(practice=practice).user
-    link, token = IntakeLinkFactory.with_token(practice, client__first_name="Robin")
+    _, token = IntakeLinkFactory.with_token(practice, client__first_name="Robin")
 
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
     phone.goto(f"{live_server.url}/intake/{token}/")

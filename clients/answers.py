@@ -1,0 +1,86 @@
+"""Intake answers as a therapist reads them: short labels, choices spelled out."""
+
+from .forms import IntakeForm
+
+# The therapist's words for the client's questions.
+LABELS = {
+    "emergency_contact_name": "Emergency contact",
+    "emergency_contact_phone": "Emergency phone",
+    "preferred_channel": "Contact by",
+    "email_consent": "E-mails allowed",
+    "sms_consent": "Texts allowed",
+    "conditions": "Conditions",
+    "condition_details": "Details",
+    "areas_to_avoid": "Do not touch",
+    "pressure_preference": "Pressure liked",
+    "goals": "Goals",
+    "source": "Heard of us",
+    "source_detail": "Recommended by / code",
+    "policies_accepted": "Read the policies",
+    "treatment_consent": "Consented to treatment",
+    "signed_name": "Signed as",
+}
+# Shown in the client's contact card already.
+CONTACT = {
+    "first_name",
+    "last_name",
+    "pronouns",
+    "date_of_birth",
+    "email",
+    "mobile",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "preferred_channel",
+    "email_consent",
+    "sms_consent",
+}
+PAIN_FIELDS = {f"pain_{part}_{n}" for part in ("area", "level") for n in IntakeForm.PAIN_ROWS}
+EMPTY = "—"
+
+
+def display_answers(answers, *, health_only=False):
+    """(name, label, text) rows in the form's order; pain rows become one "Pain now" row."""
+    rows = []
+    for name, field in IntakeForm.base_fields.items():
+        if name in IntakeForm.NOT_ANSWERS or (health_only and name in CONTACT):
+            continue
+        if name == "pain_area_1":
+            rows.append(("pain", "Pain now", pain_text(answers)))
+        if name in PAIN_FIELDS or name not in answers:
+            continue
+        label = LABELS.get(name) or str(field.label)
+        rows.append((name, label, answer_text(field, answers[name])))
+    if health_only:
+        rows = [row for row in rows if row[2] != EMPTY]
+    return rows
+
+
+def pain_text(answers):
+    pains = []
+    for n in IntakeForm.PAIN_ROWS:
+        area, level = answers.get(f"pain_area_{n}"), answers.get(f"pain_level_{n}")
+        if area:
+            pains.append(f"{area} {level}/10")
+    return "; ".join(pains) or EMPTY
+
+
+def answer_text(field, value):
+    choices = dict(getattr(field, "choices", []) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(v, v)) for v in value) or EMPTY
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if value in (None, ""):
+        return EMPTY
+    return str(choices.get(value, value))
+
+
+def compare_answers(older, newer):
+    """(label, before, after) for each answer that changed between two versions."""
+    before = {name: text for name, _, text in display_answers(older)}
+    return [
+        (label, before.get(name, EMPTY), text)
+        for name, label, text in display_answers(newer)
+        if before.get(name, EMPTY) != text
+    ]
