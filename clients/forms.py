@@ -344,3 +344,22 @@ class ClientFilterForm(forms.Form):
         choices=[("name", "Name"), ("newest", "Newest first"), ("updated", "Recently updated")],
         required=False,
     )
+
+
+class ImportUploadForm(forms.Form):
+    MAX_BYTES = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Exported from your old software or a spreadsheet: one client per row, "
+        "with a header row (name, e-mail, phone, date of birth, notes).",
+        widget=forms.ClearableFileInput({"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 2 MB: split it into parts.")
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError("Choose a .csv file (spreadsheets can save as CSV).")
+        return upload

@@ -7,6 +7,7 @@ app_name = "clients"
 urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
+    path("import/", views.client_import, name="import"),
     path("<uuid:public_id>/", views.client_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.client_edit, name="edit"),
     path("<uuid:public_id>/export.json", views.client_export, name="export"),

@@ -13,8 +13,8 @@ from django_scopes import scope, scopes_disabled
 from practice.models import Practice
 from practice.tenancy import get_for_practice, practice_required
 
-from . import answers, services
-from .forms import ClientFilterForm, ClientForm, IntakeForm
+from . import answers, importing, services
+from .forms import ClientFilterForm, ClientForm, ImportUploadForm, IntakeForm
 from .models import Client, IntakeLink, IntakeSubmission, hash_token
 
 PAGE_SIZE = 25
@@ -176,6 +176,24 @@ def client_export(request, public_id):
     response = JsonResponse(services.export_client(client), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="client-{client.public_id}.json"'
     return response
+
+
+@practice_required
+def client_import(request):
+    """Upload a CSV, see every row checked, then confirm; nothing is saved before that."""
+    if request.method == "POST" and "csv_text" in request.POST:
+        result = importing.preview(request.POST["csv_text"], request.practice)
+        created = [] if result.problem else importing.import_clients(result, request.practice)
+        return render(request, "clients/import_done.html", {"created": created, "result": result})
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        text = importing.decode(form.cleaned_data["file"].read())
+        result = importing.preview(text, request.practice)
+        if not result.problem:
+            context = {"result": result, "csv_text": text}
+            return render(request, "clients/import_preview.html", context)
+        form.add_error("file", result.problem)
+    return render(request, "clients/import.html", {"form": form})
 
 
 # --- What clients see -----------------------------------------------------------------
