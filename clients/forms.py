@@ -337,12 +337,17 @@ class ClientFilterForm(forms.Form):
     }
 
     q = forms.CharField(label="Search", max_length=100, required=False)
-    status = forms.ChoiceField(choices=[("", "Any status"), *Client.Status.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Client.Status.choices],
+        required=False,
+        widget=forms.Select({"class": "form-select"}),
+    )
     flags = forms.BooleanField(label="Has red flags", required=False)
     intake_pending = forms.BooleanField(label="Intake not done", required=False)
     sort = forms.ChoiceField(
-        choices=[("name", "Name"), ("newest", "Newest first"), ("updated", "Recently updated")],
+        choices=[("name", "Surname"), ("newest", "Newest first"), ("updated", "Recently updated")],
         required=False,
+        widget=forms.Select({"class": "form-select"}),
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/edit/", views.client_edit, name="edit"),
     path("<uuid:public_id>/export.json", views.client_export, name="export"),
     path("<uuid:public_id>/intake-link/", views.intake_link_create, name="link_create"),
+    path("<uuid:public_id>/intake-link/new/", views.intake_link_show, name="link_show"),
     path(
         "<uuid:public_id>/intake-link/<uuid:link_id>/revoke/",
         views.intake_link_revoke,

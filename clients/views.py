@@ -18,6 +18,7 @@ from .forms import ClientFilterForm, ClientForm, ImportUploadForm, IntakeForm
 from .models import Client, IntakeLink, IntakeSubmission, hash_token
 
 PAGE_SIZE = 25
+NEW_LINK_KEY = "new_intake_link"
 
 
 def intake_rate(group, request):
@@ -121,8 +122,21 @@ def client_detail(request, public_id):
 @practice_required
 def intake_link_create(request, public_id):
     client = get_for_practice(request, Client, public_id=public_id)
-    link, token = IntakeLink.issue(client, by=request.user)
-    url = request.build_absolute_uri(reverse("intake:link", args=[token]))
+    _, token = IntakeLink.issue(client, by=request.user)
+    # Shown once, on the next page; only its hash is kept after that.
+    request.session[NEW_LINK_KEY] = {"client": str(client.public_id), "token": token}
+    return redirect("clients:link_show", client.public_id)
+
+
+@practice_required
+def intake_link_show(request, public_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    new = request.session.pop(NEW_LINK_KEY, None)
+    if not new or new["client"] != str(client.public_id):
+        messages.info(request, "A link is shown only once. Create a new one to copy it again.")
+        return redirect("clients:detail", client.public_id)
+    link = client.intake_links.get(token_hash=hash_token(new["token"]))
+    url = request.build_absolute_uri(reverse("intake:link", args=[new["token"]]))
     return render(
         request, "clients/link_created.html", {"client": client, "link": link, "url": url}
     )

@@ -47,6 +47,7 @@ OBJECT_URLS = {
     "clients:edit": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:export": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:link_create": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:link_show": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:link_revoke": client_and(
         lambda client: {"link_id": IntakeLinkFactory(client=client).public_id}
     ),

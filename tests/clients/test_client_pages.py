@@ -117,3 +117,21 @@ def test_the_export_holds_the_whole_record(owner_client, practice):
     assert response["Content-Disposition"].startswith("attachment;")
     assert data["client"]["first_name"] == "Ada"
     assert [s["version"] for s in data["intake_submissions"]] == [1]
+
+
+def test_hostile_text_is_escaped_in_the_admin(client, owner, practice):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    record = ClientFactory(practice=practice, first_name=HOSTILE)
+
+    pages = [
+        client.get(reverse("admin:clients_client_changelist")),
+        client.get(reverse("admin:clients_client_change", args=[record.pk])),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert HOSTILE not in html
+        assert "&lt;script&gt;" in html

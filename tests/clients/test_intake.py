@@ -168,9 +168,13 @@ def test_creating_a_new_link_revokes_the_old_one(owner_client, practice):
     old.client = record
     old.save()
 
-    response = owner_client.post(reverse("clients:link_create", args=[record.public_id]))
+    response = owner_client.post(
+        reverse("clients:link_create", args=[record.public_id]), follow=True
+    )
 
     url = response.context["url"]
+    again = owner_client.get(reverse("clients:link_show", args=[record.public_id]), follow=True)
+    assert "shown only once" in again.content.decode()
     old.refresh_from_db()
     assert old.state == "revoked"
     assert owner_client.get(url).status_code == 200
