@@ -5,7 +5,10 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from clients.models import Client, IntakeSubmission
 
 from . import tasks
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
@@ -91,6 +94,8 @@ def dashboard(request):
         "insurance_days_left": days_left,
         "insurance_warning": days_left is not None and days_left <= INSURANCE_WARNING_DAYS,
         "setup_missing": setup_missing(practice),
+        "intakes_to_review": intakes_to_review(practice),
+        "new_prospects": new_prospects(practice),
     }
     return render(request, "practice/dashboard.html", context)
 
@@ -114,3 +119,19 @@ def setup_missing(practice):
 def rate_limited(request, exception):
     """Shown instead of a form when one address has sent too many in a short time."""
     return render(request, "rate_limited.html", status=429)
+
+
+def intakes_to_review(practice, limit=5):
+    """New-client forms that matched an existing client and wait for the therapist."""
+    return list(
+        IntakeSubmission.objects.filter(practice=practice, needs_review=True)
+        .select_related("client")
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def new_prospects(practice, days=7):
+    since = timezone.now() - timezone.timedelta(days=days)
+    return Client.objects.filter(
+        practice=practice, status=Client.Status.PROSPECT, created_at__gte=since
+    ).count()

@@ -8,6 +8,8 @@ from django.utils import timezone
 from practice.models import Heartbeat
 from practice.tasks import HEARTBEAT
 
+from ..factories import ClientFactory, IntakeSubmissionFactory
+
 URL = reverse("dashboard")
 TODAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
 
@@ -88,6 +90,24 @@ def test_an_assistant_sees_the_dashboard_without_settings_links(assistant_client
     assert reverse("practice:settings") not in response.content.decode()
 
 
-def test_it_runs_a_fixed_number_of_queries(owner_client, django_assert_max_num_queries):
-    with django_assert_max_num_queries(6):
-        owner_client.get(URL)
+@pytest.mark.parametrize("count", [1, 12])
+def test_it_runs_a_fixed_number_of_queries(
+    owner_client, practice, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        IntakeSubmissionFactory(client=ClientFactory(practice=practice), needs_review=True)
+
+    with django_assert_max_num_queries(8):
+        response = owner_client.get(URL)
+    assert len(response.context["intakes_to_review"]) == min(count, 5)
+
+
+def test_it_lists_intake_forms_waiting_for_review_and_new_enquiries(owner_client, practice):
+    matched = ClientFactory(practice=practice, first_name="Robin", last_name="Hale")
+    IntakeSubmissionFactory(client=matched, needs_review=True)
+    ClientFactory(practice=practice)  # a prospect from this week
+
+    html = owner_client.get(URL).content.decode()
+
+    assert "A new-client form matches Robin Hale" in html
+    assert "2 new enquiries this week" in html
