@@ -16,15 +16,14 @@ class Condition:
     key: str
     label: str
     level: str  # CAUTION or CONTRAINDICATION
-    ask_detail: str = ""  # a follow-up question shown with the condition
 
 
 CONDITIONS = [
-    Condition("pregnancy", "Pregnant", CAUTION, "How many weeks?"),
+    Condition("pregnancy", "Pregnant", CAUTION),
     Condition("blood_clots", "Blood clots (DVT) now or in the past", CONTRAINDICATION),
     Condition("blood_thinners", "Taking blood thinners", CAUTION),
-    Condition("recent_surgery", "Surgery in the last 6 months", CAUTION, "What and when?"),
-    Condition("recent_injury", "Recent injury, sprain or fracture", CAUTION, "Where and when?"),
+    Condition("recent_surgery", "Surgery in the last 6 months", CAUTION),
+    Condition("recent_injury", "Recent injury, sprain or fracture", CAUTION),
     Condition("cancer", "Cancer, or cancer treatment now or recently", CAUTION),
     Condition("osteoporosis", "Osteoporosis", CAUTION),
     Condition("diabetes", "Diabetes", CAUTION),

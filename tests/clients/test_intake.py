@@ -247,3 +247,15 @@ def test_too_many_forms_from_one_address_get_a_try_later_page(client, practice, 
 
     assert statuses == [302, 302, 429]
     assert "try again later" in client.post(url, intake_data()).content.decode().lower()
+
+
+def test_a_link_only_ever_changes_its_own_practices_client(client, practice, other_practice):
+    link, token = IntakeLinkFactory.with_token(practice)
+    theirs = ClientFactory(practice=other_practice, email="robin@example.com", first_name="Kept")
+
+    client.post(link_url(token), intake_data())
+
+    theirs.refresh_from_db()
+    assert theirs.first_name == "Kept"
+    assert not IntakeSubmission.objects.filter(practice=other_practice).exists()
+    assert IntakeSubmission.objects.get().client == link.client
