@@ -2,10 +2,12 @@
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from . import health
 from .models import CONSENT_CHANNELS, Client, IntakeSubmission
+from .timeline import Entry
 
 # Answers copied onto the client record when a submission is applied.
 CLIENT_FIELDS = (
@@ -140,3 +142,18 @@ def json_value(value):
     if value is None or isinstance(value, (bool, int, float, str, list, dict)):
         return value
     return str(value)
+
+
+def intake_entries(client):
+    """Timeline entries for the client's intake versions."""
+    return [
+        Entry(
+            when=submission.submitted_at,
+            kind="intake",
+            title=f"Intake form, version {submission.version}",
+            url=reverse("clients:submission", args=[client.public_id, submission.public_id]),
+            detail=submission.get_via_display(),
+            flags=["to review"] if submission.needs_review else [],
+        )
+        for submission in client.intake_submissions.all()
+    ]

@@ -13,7 +13,7 @@ from django_scopes import scope, scopes_disabled
 from practice.models import Practice
 from practice.tenancy import get_for_practice, practice_required
 
-from . import answers, importing, services
+from . import answers, importing, services, timeline
 from .forms import ClientFilterForm, ClientForm, ImportUploadForm, IntakeForm
 from .models import Client, IntakeLink, IntakeSubmission, hash_token
 
@@ -114,6 +114,7 @@ def client_detail(request, public_id):
         "to_review": [s for s in submissions if s.needs_review],
         "links": client.intake_links.all()[:5],
         "consent_events": client.consent_events.select_related("by")[:10],
+        "timeline": timeline.for_client(client),
     }
     return render(request, "clients/detail.html", context)
 

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sessions.setup_views import calendar_feed
+
 from . import views
 from .forms import EmailAuthenticationForm
 
@@ -42,6 +44,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("practice/", include(practice_patterns)),
     path("clients/", include("clients.urls")),
+    path("sessions/", include("sessions.urls")),
+    path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("", include("clients.intake_urls")),
     path("admin/", admin.site.urls),
 ]

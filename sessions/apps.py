@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class SessionsConfig(AppConfig):
@@ -11,3 +12,19 @@ class SessionsConfig(AppConfig):
     name = "sessions"
     label = "treatment_sessions"
     verbose_name = "Treatment sessions"
+
+    def ready(self):
+        from clients import timeline
+        from practice.models import Practice
+
+        from .timeline import session_entries
+
+        post_save.connect(give_new_practice_defaults, sender=Practice, dispatch_uid="defaults")
+        timeline.register(session_entries)
+
+
+def give_new_practice_defaults(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from .services import create_defaults
+
+        create_defaults(instance)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
 from practice.models import Membership, Practice, User
+from sessions.models import Appointment, NoteArea, Service, SessionNote
 
 PASSWORD = "correct-horse-battery-staple"
 # Hashing once keeps the suite fast; every user signs in with PASSWORD.
@@ -79,3 +80,48 @@ class IntakeSubmissionFactory(factory.django.DjangoModelFactory):
     )
     signed_name = factory.LazyAttribute(lambda o: o.client.full_name)
     nonce = factory.Sequence(lambda n: f"nonce-{n}")
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    practice = factory.SubFactory(PracticeFactory)
+    name = factory.Sequence(lambda n: f"Massage {n}")
+    duration_minutes = 60
+    price = 60
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    start = factory.LazyFunction(lambda: timezone.now().replace(microsecond=0))
+    duration_minutes = 60
+    price = 60
+
+
+class SessionNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionNote
+
+    appointment = factory.SubFactory(AppointmentFactory, status=Appointment.Status.COMPLETED)
+    practice = factory.SelfAttribute("appointment.practice")
+    client = factory.SelfAttribute("appointment.client")
+    subjective = "Low back tight after running."
+    consent_confirmed = True
+
+
+class NoteAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NoteArea
+
+    note = factory.SubFactory(SessionNoteFactory)
+    practice = factory.SelfAttribute("note.practice")
+    region = "lower_back"
+    side = "both"
+    aspect = "back"
+    pressure = 3
+    max_pain = 4

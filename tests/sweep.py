@@ -17,12 +17,17 @@ from clients.models import Client as ClientRecord
 from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
 from practice.models import Membership, Practice, User
 from practice.tenancy import TenantModel
+from sessions.calendar import issue_feed
+from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
 
 from .factories import (
+    AppointmentFactory,
     ClientFactory,
     IntakeLinkFactory,
     IntakeSubmissionFactory,
     MembershipFactory,
+    ServiceFactory,
+    SessionNoteFactory,
 )
 
 
@@ -61,6 +66,31 @@ OBJECT_URLS = {
     ),
 }
 
+
+def appointment_of(practice):
+    return {"public_id": AppointmentFactory(client__practice=practice).public_id}
+
+
+def noted_appointment_of(practice):
+    note = SessionNoteFactory(appointment__client__practice=practice)
+    return {"public_id": note.appointment.public_id}
+
+
+OBJECT_URLS |= {
+    "sessions:detail": appointment_of,
+    "sessions:reschedule": appointment_of,
+    "sessions:status": appointment_of,
+    "sessions:note": noted_appointment_of,
+    "sessions:note_sign": noted_appointment_of,
+    "sessions:note_amend": noted_appointment_of,
+}
+
+
+def calendar_token(practice):
+    user = MembershipFactory(practice=practice).user
+    return issue_feed(practice, user)
+
+
 # Public pages opened without an account: URL name -> (kwargs that work, kwargs that must
 # not). Their secret or slug is the key; a wrong one must look like a missing page.
 PUBLIC_URLS = {
@@ -70,6 +100,7 @@ PUBLIC_URLS = {
     ),
     "intake:public": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
     "intake:thanks": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
+    "calendar_feed": lambda practice: ({"token": calendar_token(practice)}, {"token": "x" * 43}),
 }
 
 # Model -> function(practice) returning an instance owned by `practice`, for admin URLs.
@@ -87,6 +118,19 @@ MODEL_OBJECTS = {
     ),
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
+    Service: lambda practice: ServiceFactory(practice=practice),
+    Technique: lambda practice: Technique.objects.create(practice=practice, name="Cupping"),
+    Appointment: lambda practice: AppointmentFactory(client__practice=practice),
+    SessionNote: lambda practice: SessionNoteFactory(appointment__client__practice=practice),
+    NoteAmendment: lambda practice: NoteAmendment.objects.create(
+        practice=practice,
+        note=SessionNoteFactory(appointment__client__practice=practice),
+        by=MembershipFactory(practice=practice).user,
+        reason="test",
+        changes=[],
+        hash_before="a",
+        hash_after="b",
+    ),
 }
 
 # URL name -> why its arguments are not one practice's object.

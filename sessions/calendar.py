@@ -1,0 +1,70 @@
+"""The private iCalendar feed: times and first names only, never health data."""
+
+import secrets
+
+import icalendar
+from django.utils import timezone
+
+from clients.models import hash_token
+
+from .models import Appointment, CalendarFeed
+
+PAST_DAYS = 30
+FUTURE_DAYS = 365
+
+
+def issue_feed(practice, user):
+    """Replace the member's feed with a new one; return the token (shown once)."""
+    now = timezone.now()
+    CalendarFeed.objects.filter(practice=practice, user=user, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.create(practice=practice, user=user, token_hash=hash_token(token))
+    return token
+
+
+def feed_for_token(token):
+    """The live feed for a token, or None (unknown and revoked look the same)."""
+    return (
+        CalendarFeed.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        .select_related("practice")
+        .first()
+    )
+
+
+def build_calendar(practice, now=None):
+    now = now or timezone.now()
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Massage practice//Sessions//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{practice.name} sessions")
+    appointments = (
+        Appointment.objects.filter(
+            practice=practice,
+            start__gte=now - timezone.timedelta(days=PAST_DAYS),
+            start__lte=now + timezone.timedelta(days=FUTURE_DAYS),
+        )
+        .exclude(status__in=Appointment.CANCELLED)
+        .select_related("client", "service")
+        .order_by("start")
+    )
+    for appointment in appointments:
+        calendar.add_component(event_for(appointment))
+    return calendar
+
+
+def event_for(appointment):
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.public_id}@sessions")
+    event.add("dtstamp", appointment.updated_at)
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    # A first name and initial: enough to recognise the booking on a locked phone screen.
+    client = appointment.client
+    initial = f" {client.last_name[:1]}." if client.last_name else ""
+    service = f" · {appointment.service.name}" if appointment.service else ""
+    event.add("summary", f"{client.first_name}{initial}{service}")
+    if appointment.status != Appointment.Status.BOOKED:
+        event.add("description", appointment.get_status_display())
+    return event

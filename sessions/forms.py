@@ -1,0 +1,186 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
+from django import forms
+from django.utils import timezone
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
+
+from clients.models import Client
+
+from .models import Appointment, NoteArea, Service, SessionNote, Technique
+
+DATETIME_INPUT = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def form_helper(layout=None):
+    helper = FormHelper()
+    helper.form_tag = False
+    if layout:
+        helper.layout = layout
+    return helper
+
+
+class AppointmentForm(forms.ModelForm):
+    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+
+    class Meta:
+        model = Appointment
+        fields = ("client", "service", "start", "duration_minutes", "price")
+        labels = {"duration_minutes": "Length (minutes)"}
+        # Their choices are set per practice in __init__, inside the request's scope.
+        field_classes = {"client": SafeModelChoiceField, "service": SafeModelChoiceField}
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(practice=practice).exclude(
+            status=Client.Status.MOVED_ON
+        )
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+        self.fields["duration_minutes"].required = False
+        self.fields["price"].required = False
+        self.fields["duration_minutes"].help_text = "Leave empty to use the service's length."
+        self.fields["price"].help_text = "Leave empty to use the service's price."
+        self.helper = form_helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        service = cleaned.get("service")
+        if cleaned.get("duration_minutes") is None:
+            if service is None and "duration_minutes" not in self.errors:
+                self.add_error("duration_minutes", "Give a length, or choose a service.")
+            elif service:
+                cleaned["duration_minutes"] = service.duration_minutes
+        if cleaned.get("price") is None:
+            cleaned["price"] = service.price if service else 0
+        return cleaned
+
+    def _post_clean(self):
+        # The model's defaults would hide an empty length; fill them from clean() first.
+        for name in ("duration_minutes", "price"):
+            if name in self.cleaned_data and self.cleaned_data[name] is not None:
+                setattr(self.instance, name, self.cleaned_data[name])
+        super()._post_clean()
+
+
+class RescheduleForm(forms.Form):
+    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=600)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+
+class StatusForm(forms.Form):
+    """What happened to a booked session."""
+
+    ACTIONS = {
+        "complete": Appointment.Status.COMPLETED,
+        "cancel_client": Appointment.Status.CANCELLED_CLIENT,
+        "cancel_practice": Appointment.Status.CANCELLED_PRACTICE,
+        "late_cancel": Appointment.Status.LATE_CANCELLATION,
+        "no_show": Appointment.Status.NO_SHOW,
+    }
+
+    action = forms.ChoiceField(choices=[(key, key) for key in ACTIONS])
+    minutes_late = forms.IntegerField(min_value=0, max_value=600, required=False)
+    reason = forms.CharField(max_length=300, required=False)
+
+    @property
+    def status(self):
+        return self.ACTIONS[self.cleaned_data["action"]]
+
+
+class SessionNoteForm(forms.ModelForm):
+    class Meta:
+        model = SessionNote
+        fields = (*SessionNote.CLINICAL_FIELDS, "techniques")
+        field_classes = {"techniques": SafeModelMultipleChoiceField}
+        widgets = {
+            name: forms.Textarea({"rows": 2})
+            for name in (
+                "subjective",
+                "changes_since_last",
+                "posture",
+                "range_of_motion",
+                "palpation",
+                "assessment",
+                "home_care",
+                "pain_flag_reason",
+            )
+        } | {"techniques": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["techniques"].queryset = Technique.objects.filter(
+            practice=practice, active=True
+        )
+        self.fields[
+            "pain_flag_reason"
+        ].help_text = f"Needed when any pain reaches {practice.pain_threshold}/10 (your threshold)."
+        self.helper = form_helper(
+            Layout(
+                Fieldset("Subjective", "subjective", "changes_since_last", "pain_before"),
+                Fieldset("Objective", "posture", "range_of_motion", "palpation"),
+                Fieldset("Assessment", "assessment"),
+                Fieldset("Plan", "home_care", "next_visit"),
+                Fieldset(
+                    "Treatment",
+                    "techniques",
+                    "pain_after",
+                    "pressure_checked",
+                    "consent_confirmed",
+                    "pain_flag_reason",
+                ),
+            )
+        )
+
+
+class NoteAreaForm(forms.ModelForm):
+    class Meta:
+        model = NoteArea
+        fields = ("region", "side", "aspect", "tension", "pressure", "max_pain")
+        widgets = {
+            "region": forms.Select({"class": "form-select form-select-sm"}),
+            "side": forms.Select({"class": "form-select form-select-sm"}),
+            "aspect": forms.Select({"class": "form-select form-select-sm"}),
+            "tension": forms.Select({"class": "form-select form-select-sm"}),
+            "pressure": forms.NumberInput(
+                {"class": "form-control form-control-sm", "min": 1, "max": 5}
+            ),
+            "max_pain": forms.NumberInput(
+                {"class": "form-control form-control-sm", "min": 0, "max": 10}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "Area…"), *self.fields["region"].choices[1:]]
+
+
+AreaFormSet = forms.inlineformset_factory(
+    SessionNote, NoteArea, form=NoteAreaForm, extra=3, can_delete=True, max_num=40
+)
+
+
+def area_formset(data=None, instance=None, initial=None):
+    formset = AreaFormSet(data, instance=instance, prefix="areas", initial=initial)
+    if initial:
+        formset.extra = max(len(initial), 3)
+    return formset
+
+
+class AmendmentReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you changing this signed note?",
+        max_length=2000,
+        widget=forms.Textarea({"rows": 2}),
+    )
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(required=False)
+
+    def day(self):
+        if self.is_valid() and self.cleaned_data["date"]:
+            return self.cleaned_data["date"]
+        return timezone.localdate()

@@ -1,0 +1,279 @@
+"""Appointments, the practice's services and techniques, and signed session notes."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from clients.models import Client
+from practice.tenancy import TenantModel
+
+from . import body
+
+PAIN = [MinValueValidator(0), MaxValueValidator(10)]
+PRESSURE = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class Service(TenantModel):
+    name = models.CharField(max_length=80)
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Technique(TenantModel):
+    name = models.CharField(max_length=60)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TransitionError(ValidationError):
+    """A status change that the appointment's current status does not allow."""
+
+
+class Appointment(TenantModel):
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        COMPLETED = "completed", "Completed"
+        CANCELLED_CLIENT = "cancelled_client", "Cancelled by client"
+        CANCELLED_PRACTICE = "cancelled_practice", "Cancelled by practice"
+        LATE_CANCELLATION = "late_cancellation", "Late cancellation"
+        NO_SHOW = "no_show", "No-show"
+
+    CANCELLED = {Status.CANCELLED_CLIENT, Status.CANCELLED_PRACTICE, Status.LATE_CANCELLATION}
+    # Only a booked appointment changes status; the others are what happened.
+    TRANSITIONS = {
+        Status.BOOKED: {
+            Status.COMPLETED,
+            Status.CANCELLED_CLIENT,
+            Status.CANCELLED_PRACTICE,
+            Status.LATE_CANCELLATION,
+            Status.NO_SHOW,
+        },
+    }
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL)
+    start = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
+    minutes_late = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    cancellation_reason = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["practice", "start"]),
+            models.Index(fields=["client", "start"]),
+        ]
+
+    def __str__(self):
+        return f"{self.client} at {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+
+    @property
+    def end(self):
+        return self.start + timezone.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_booked(self):
+        return self.status == self.Status.BOOKED
+
+    def check_transition(self, new_status):
+        allowed = self.TRANSITIONS.get(self.status, set())
+        if new_status not in allowed:
+            raise TransitionError(
+                f"This session is {self.get_status_display().lower()}: it cannot be marked "
+                f"{self.Status(new_status).label.lower()}."
+            )
+
+
+class SessionNote(TenantModel):
+    """The SOAP record of one completed appointment. Signed notes change only by amendment."""
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="note")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="notes")
+
+    subjective = models.TextField("what the client reports", max_length=4000, blank=True)
+    changes_since_last = models.TextField("changes since last visit", max_length=2000, blank=True)
+    pain_before = models.PositiveSmallIntegerField(
+        "pain before (0-10)", null=True, blank=True, validators=PAIN
+    )
+    posture = models.TextField(max_length=2000, blank=True)
+    range_of_motion = models.TextField("range of motion", max_length=2000, blank=True)
+    palpation = models.TextField(max_length=2000, blank=True)
+    assessment = models.TextField(max_length=4000, blank=True)
+    home_care = models.TextField("home care", max_length=2000, blank=True)
+    next_visit = models.CharField("recommended next visit", max_length=120, blank=True)
+
+    techniques = models.ManyToManyField(Technique, blank=True)
+    pain_after = models.PositiveSmallIntegerField(
+        "pain after (0-10)", null=True, blank=True, validators=PAIN
+    )
+    pressure_checked = models.BooleanField("pressure checked with the client", default=False)
+    consent_confirmed = models.BooleanField("consent to treatment confirmed", default=False)
+
+    pain_flagged = models.BooleanField(default=False, editable=False)
+    pain_flag_reason = models.TextField(
+        "why the pain reached the threshold", max_length=2000, blank=True
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    signed_content = models.JSONField(null=True, blank=True, editable=False)
+    signed_hash = models.CharField(max_length=64, blank=True, editable=False)
+    content_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    # The fields that make up the clinical record, in the order the note shows them.
+    CLINICAL_FIELDS = (
+        "subjective",
+        "changes_since_last",
+        "pain_before",
+        "posture",
+        "range_of_motion",
+        "palpation",
+        "assessment",
+        "home_care",
+        "next_visit",
+        "pain_after",
+        "pressure_checked",
+        "consent_confirmed",
+        "pain_flag_reason",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "signed_at"])]
+
+    def __str__(self):
+        return f"Note for {self.appointment}"
+
+    @property
+    def is_signed(self):
+        return self.signed_at is not None
+
+    def highest_pain(self):
+        values = [area.max_pain for area in self.areas.all() if area.max_pain is not None]
+        values += [v for v in (self.pain_before, self.pain_after) if v is not None]
+        return max(values, default=None)
+
+    def canonical(self):
+        """The note's clinical content as plain, ordered data: what the hash is taken of."""
+        return {
+            "note": str(self.public_id),
+            "appointment": str(self.appointment.public_id),
+            "client": str(self.client.public_id),
+            "session_start": self.appointment.start.isoformat(),
+            **{name: getattr(self, name) for name in self.CLINICAL_FIELDS},
+            "techniques": sorted(t.name for t in self.techniques.all()),
+            "areas": [area.canonical() for area in self.areas.all()],
+        }
+
+    @staticmethod
+    def hash_of(content):
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def verify(self):
+        """True when the stored content still matches the hashes taken at signing."""
+        if not self.is_signed:
+            return False
+        original_ok = self.hash_of(self.signed_content) == self.signed_hash
+        return original_ok and self.hash_of(self.canonical()) == self.content_hash
+
+
+class NoteArea(TenantModel):
+    """One body area in a note: tension found, pressure used and the highest pain reported."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.CASCADE, related_name="areas")
+    region = models.CharField(max_length=20, choices=body.REGIONS)
+    side = models.CharField(max_length=10, choices=body.SIDES, default="both")
+    aspect = models.CharField(max_length=10, choices=body.ASPECTS, default="back")
+    tension = models.CharField(max_length=10, choices=body.TENSION, blank=True)
+    pressure = models.PositiveSmallIntegerField(
+        "pressure (1-5)", null=True, blank=True, validators=PRESSURE
+    )
+    max_pain = models.PositiveSmallIntegerField(
+        "highest pain (0-10)", null=True, blank=True, validators=PAIN
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return (
+            f"{self.get_region_display()} ({self.get_side_display()}, {self.get_aspect_display()})"
+        )
+
+    def canonical(self):
+        return {
+            "region": self.region,
+            "side": self.side,
+            "aspect": self.aspect,
+            "tension": self.tension,
+            "pressure": self.pressure,
+            "max_pain": self.max_pain,
+        }
+
+
+class NoteAmendment(TenantModel):
+    """A change to a signed note: who, when, why, and each field's old and new value."""
+
+    note = models.ForeignKey(SessionNote, on_delete=models.PROTECT, related_name="amendments")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(max_length=2000)
+    changes = models.JSONField()  # [{"field": ..., "label": ..., "old": ..., "new": ...}]
+    hash_before = models.CharField(max_length=64)
+    hash_after = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"Amendment of {self.note} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(TenantModel):
+    """A private iCalendar address for one member's phone calendar; only its hash is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Calendar feed of {self.user}"

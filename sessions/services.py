@@ -1,0 +1,189 @@
+"""Workflows of appointments and session notes.
+
+`change_status` is the one place where an appointment is completed, cancelled or marked a
+no-show: it sends `appointment_status_changed`, which the follow-up engine listens to.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import body, signals
+from .models import Appointment, NoteAmendment, Service, SessionNote, Technique
+
+DEFAULT_SERVICES = [("Massage, 60 minutes", 60, 60), ("Massage, 90 minutes", 90, 85)]
+DEFAULT_TECHNIQUES = [
+    "Swedish",
+    "Deep tissue",
+    "Trigger point",
+    "Myofascial release",
+    "Sports",
+    "Pregnancy",
+]
+UNSIGNED_AFTER = timezone.timedelta(hours=24)
+
+
+def create_defaults(practice):
+    """Give a new practice a starting list of services and techniques to edit."""
+    for name, minutes, price in DEFAULT_SERVICES:
+        Service.objects.create(practice=practice, name=name, duration_minutes=minutes, price=price)
+    for name in DEFAULT_TECHNIQUES:
+        Technique.objects.create(practice=practice, name=name)
+
+
+@transaction.atomic
+def change_status(appointment, status, *, by, reason="", minutes_late=None):
+    """Move a booked appointment to what happened; refuse anything else."""
+    appointment.check_transition(status)
+    old = appointment.status
+    appointment.status = status
+    appointment.status_changed_at = timezone.now()
+    if status in Appointment.CANCELLED:
+        appointment.cancellation_reason = reason
+    if status == Appointment.Status.COMPLETED:
+        appointment.minutes_late = minutes_late or None
+    appointment.save()
+    signals.appointment_status_changed.send(
+        sender=Appointment, appointment=appointment, old_status=old, by=by
+    )
+    return appointment
+
+
+def reschedule(appointment, start, duration_minutes):
+    if not appointment.is_booked:
+        raise ValidationError("Only a booked session can be moved.")
+    appointment.start = start
+    appointment.duration_minutes = duration_minutes
+    appointment.save(update_fields=["start", "duration_minutes", "updated_at"])
+
+
+def flag_pain(note):
+    """Flag the note when any pain reached the practice's threshold; return the highest."""
+    highest = note.highest_pain()
+    note.pain_flagged = highest is not None and highest >= note.practice.pain_threshold
+    note.save(update_fields=["pain_flagged"])
+    return highest
+
+
+def require_owner(membership, action):
+    if not membership.is_owner:
+        raise PermissionDenied(f"Only the therapist who owns the practice can {action} notes.")
+
+
+@transaction.atomic
+def sign_note(note, membership):
+    """Lock the note and keep a SHA-256 of its content."""
+    require_owner(membership, "sign")
+    if note.is_signed:
+        raise ValidationError("This note is already signed.")
+    if note.pain_flagged and not note.pain_flag_reason.strip():
+        raise ValidationError(
+            "Pain reached the threshold in this session: write why before signing."
+        )
+    if not note.consent_confirmed:
+        raise ValidationError("Confirm the client's consent to treatment before signing.")
+    content = note.canonical()
+    note.signed_at = timezone.now()
+    note.signed_by = membership.user
+    note.signed_content = content
+    note.signed_hash = note.content_hash = SessionNote.hash_of(content)
+    note.save(
+        update_fields=[
+            "signed_at",
+            "signed_by",
+            "signed_content",
+            "signed_hash",
+            "content_hash",
+            "updated_at",
+        ]
+    )
+    return note
+
+
+@transaction.atomic
+def amend_note(note, membership, reason, apply_changes):
+    """Change a signed note through `apply_changes(note)`, recording every changed field."""
+    require_owner(membership, "amend")
+    if not note.is_signed:
+        raise ValidationError("Unsigned notes are edited directly.")
+    before = note.canonical()
+    apply_changes(note)
+    note.refresh_from_db()
+    flag_pain(note)
+    after = note.canonical()
+    changes = [
+        {
+            "field": key,
+            "label": field_label(key),
+            "old": before.get(key),
+            "new": after[key],
+            "old_text": value_text(key, before.get(key)),
+            "new_text": value_text(key, after[key]),
+        }
+        for key in after
+        if before.get(key) != after[key]
+    ]
+    if not changes:
+        raise ValidationError("Nothing was changed.")
+    amendment = NoteAmendment.objects.create(
+        practice=note.practice,
+        note=note,
+        by=membership.user,
+        reason=reason,
+        changes=changes,
+        hash_before=note.content_hash,
+        hash_after=SessionNote.hash_of(after),
+    )
+    note.content_hash = amendment.hash_after
+    note.save(update_fields=["content_hash", "updated_at"])
+    return amendment
+
+
+def field_label(key):
+    if key in SessionNote.CLINICAL_FIELDS:
+        return str(SessionNote._meta.get_field(key).verbose_name).capitalize()
+    return key.replace("_", " ").capitalize()
+
+
+def value_text(key, value):
+    """A readable form of a note value, for the amendment list."""
+    if key == "areas":
+        return "; ".join(area_text(area) for area in value or []) or "none"
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "—" if value in (None, "") else str(value)
+
+
+def area_text(area):
+    name = body.REGION_LABELS.get(area["region"], area["region"])
+    return (
+        f"{name} ({area['side']}, {area['aspect']}): pressure {area['pressure'] or '—'}/5, "
+        f"pain {area['max_pain'] if area['max_pain'] is not None else '—'}/10"
+    )
+
+
+def previous_note(appointment):
+    """The client's latest note from an earlier session, for "copy from last note"."""
+    return (
+        SessionNote.objects.filter(
+            client=appointment.client, appointment__start__lt=appointment.start
+        )
+        .order_by("-appointment__start")
+        .prefetch_related("areas", "techniques")
+        .first()
+    )
+
+
+def overdue_unsigned(practice, now=None):
+    """Completed sessions over 24 hours old whose note is missing or not signed."""
+    cutoff = (now or timezone.now()) - UNSIGNED_AFTER
+    return (
+        Appointment.objects.filter(
+            practice=practice, status=Appointment.Status.COMPLETED, start__lt=cutoff
+        )
+        .exclude(note__signed_at__isnull=False)
+        .select_related("client")
+        .order_by("start")
+    )
