@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client, IntakeSubmission
+from sessions.services import overdue_unsigned
 
 from . import tasks
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
@@ -96,6 +97,7 @@ def dashboard(request):
         "setup_missing": setup_missing(practice),
         "intakes_to_review": intakes_to_review(practice),
         "new_prospects": new_prospects(practice),
+        "unsigned": list(overdue_unsigned(practice)[:10]),
     }
     return render(request, "practice/dashboard.html", context)
 

@@ -106,7 +106,8 @@ def amend_note(note, membership, reason, apply_changes):
     require_owner(membership, "amend")
     if not note.is_signed:
         raise ValidationError("Unsigned notes are edited directly.")
-    before = note.canonical()
+    # Read "before" from the database: a bound form has already changed `note` in memory.
+    before = SessionNote.objects.get(pk=note.pk).canonical()
     apply_changes(note)
     note.refresh_from_db()
     flag_pain(note)

@@ -191,14 +191,23 @@ def note_edit(request, public_id):
             note.created_by = note.created_by or request.user
             note.save()
             form.save_m2m()
-            areas.instance = note
-            areas.save()
+            save_areas(areas, note)
             highest = services.flag_pain(note)
         warn_about_pain(request, note, highest)
         messages.success(request, "Note saved. Sign it when it is complete.")
         return redirect("sessions:detail", appointment.public_id)
     context = {"form": form, "areas": areas, "appointment": appointment, "note": note}
     return render(request, "sessions/note_form.html", context | BODY_MAP)
+
+
+def save_areas(areas, note):
+    """Save the area rows of a note's formset, each in the note's practice."""
+    areas.instance = note
+    for area in areas.save(commit=False):
+        area.practice, area.note = note.practice, note
+        area.save()
+    for area in areas.deleted_objects:
+        area.delete()
 
 
 def warn_about_pain(request, note, highest):
@@ -242,7 +251,7 @@ def note_amend(request, public_id):
 
         def apply(target):
             form.save()
-            areas.save()
+            save_areas(areas, target)
 
         try:
             services.amend_note(note, request.membership, reason.cleaned_data["reason"], apply)

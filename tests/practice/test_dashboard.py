@@ -5,10 +5,17 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from practice.models import Heartbeat
+from practice.models import Heartbeat, Membership
 from practice.tasks import HEARTBEAT
+from sessions.models import Appointment
+from sessions.services import sign_note
 
-from ..factories import ClientFactory, IntakeSubmissionFactory
+from ..factories import (
+    AppointmentFactory,
+    ClientFactory,
+    IntakeSubmissionFactory,
+    SessionNoteFactory,
+)
 
 URL = reverse("dashboard")
 TODAY = datetime.datetime(2026, 11, 23, 9, 0, tzinfo=datetime.UTC)
@@ -111,3 +118,32 @@ def test_it_lists_intake_forms_waiting_for_review_and_new_enquiries(owner_client
 
     assert "A new-client form matches Robin Hale" in html
     assert "2 new enquiries this week" in html
+
+
+def test_it_lists_session_notes_left_unsigned_for_a_day(owner_client, practice, owner):
+    old = timezone.now() - datetime.timedelta(hours=30)
+    unsigned = SessionNoteFactory(
+        appointment__client__practice=practice,
+        appointment__client__first_name="Una",
+        appointment__start=old,
+    )
+    AppointmentFactory(
+        client__practice=practice,
+        client__first_name="Nora",
+        start=old,
+        status=Appointment.Status.COMPLETED,
+    )  # no note at all
+    signed = SessionNoteFactory(
+        appointment__client__practice=practice,
+        appointment__client__first_name="Sian",
+        appointment__start=old,
+    )
+    sign_note(signed, Membership.objects.get(user=owner))
+    SessionNoteFactory(
+        appointment__client__practice=practice, appointment__client__first_name="Fresh"
+    )  # today: not overdue yet
+
+    names = [a.client.first_name for a in owner_client.get(URL).context["unsigned"]]
+
+    assert sorted(names) == ["Nora", "Una"]
+    assert not unsigned.is_signed

@@ -1,0 +1,63 @@
+import datetime
+
+import icalendar
+from django.urls import reverse
+from django.utils import timezone
+
+from sessions.models import Appointment
+
+from ..factories import AppointmentFactory, ClientFactory, ServiceFactory
+
+
+def new_feed_url(owner_client):
+    owner_client.post(reverse("sessions:calendar_issue"))
+    return owner_client.get(reverse("sessions:calendar")).context["url"]
+
+
+def test_the_feed_lists_sessions_without_health_data(owner_client, client, practice):
+    robin = ClientFactory(
+        practice=practice,
+        first_name="Robin",
+        last_name="Hale",
+        red_flags=["pregnancy"],
+        has_red_flags=True,
+        private_notes="Secret note",
+        allergies="Latex",
+    )
+    start = timezone.now() + datetime.timedelta(days=2)
+    AppointmentFactory(
+        client=robin, start=start, service=ServiceFactory(practice=practice, name="Deep 60")
+    )
+    AppointmentFactory(client=robin, start=start, status=Appointment.Status.CANCELLED_CLIENT)
+    url = new_feed_url(owner_client)
+
+    response = client.get(url)  # a phone calendar has no session cookie
+
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(response.content)
+    events = list(calendar.walk("VEVENT"))
+    assert [str(e["summary"]) for e in events] == ["Robin H. · Deep 60"]
+    assert events[0].decoded("dtstart") == start.replace(microsecond=0)
+    body = response.content.decode()
+    for secret in ("Hale", "Pregnan", "Secret note", "Latex", robin.email):
+        assert secret not in body
+
+
+def test_a_new_address_turns_the_old_one_off(owner_client, client):
+    old = new_feed_url(owner_client)
+    new = new_feed_url(owner_client)
+
+    assert client.get(old).status_code == 404
+    assert client.get(new).status_code == 200
+
+
+def test_a_turned_off_address_is_not_found(owner_client, client):
+    url = new_feed_url(owner_client)
+    owner_client.post(reverse("sessions:calendar_revoke"))
+
+    assert client.get(url).status_code == 404
+
+
+def test_the_address_is_shown_only_once(owner_client):
+    assert new_feed_url(owner_client)
+    assert owner_client.get(reverse("sessions:calendar")).context["url"] is None
