@@ -35,8 +35,10 @@ class AppointmentForm(forms.ModelForm):
             status=Client.Status.MOVED_ON
         )
         self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
-        self.fields["duration_minutes"].required = False
-        self.fields["price"].required = False
+        for name in ("duration_minutes", "price"):
+            # Empty unless typed, so the chosen service's length and price apply.
+            self.fields[name].required = False
+            self.fields[name].initial = None
         self.fields["duration_minutes"].help_text = "Leave empty to use the service's length."
         self.fields["price"].help_text = "Leave empty to use the service's price."
         self.helper = form_helper()

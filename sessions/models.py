@@ -21,7 +21,9 @@ PRESSURE = [MinValueValidator(1), MaxValueValidator(5)]
 class Service(TenantModel):
     name = models.CharField(max_length=80)
     duration_minutes = models.PositiveSmallIntegerField(default=60)
-    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -73,7 +75,9 @@ class Appointment(TenantModel):
     duration_minutes = models.PositiveSmallIntegerField(
         default=60, validators=[MinValueValidator(5), MaxValueValidator(600)]
     )
-    price = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.BOOKED)
     minutes_late = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(600)]

@@ -23,9 +23,18 @@ def test_booking_takes_length_and_price_from_the_service(owner_client, practice)
     client = ClientFactory(practice=practice)
     service = ServiceFactory(practice=practice, duration_minutes=90, price=85)
 
+    form = owner_client.get(reverse("sessions:create")).context["form"]
+    assert form["price"].value() is None  # nothing typed in for the therapist to overlook
+
     response = owner_client.post(
         reverse("sessions:create"),
-        {"client": client.pk, "service": service.pk, "start": "2026-12-01T10:00"},
+        {
+            "client": client.pk,
+            "service": service.pk,
+            "start": "2026-12-01T10:00",
+            "duration_minutes": "",
+            "price": "",
+        },
     )
 
     appointment = Appointment.objects.get()
