@@ -1,6 +1,27 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 
 
 class FollowupsConfig(AppConfig):
     name = "followups"
     verbose_name = "Follow-ups"
+
+    def ready(self):
+        from clients import timeline
+        from sessions.models import Appointment
+        from sessions.signals import appointment_status_changed
+
+        from . import planning, services
+
+        appointment_status_changed.connect(planning.on_status_changed, dispatch_uid="followups")
+        post_save.connect(
+            saved_appointment, sender=Appointment, dispatch_uid="followups-appointment"
+        )
+        timeline.register(services.timeline_entries)
+
+
+def saved_appointment(sender, instance, created, raw=False, **kwargs):
+    if not raw:
+        from . import planning
+
+        planning.on_appointment_saved(instance, created)

@@ -176,6 +176,18 @@ RATELIMIT_VIEW = "practice.views.rate_limited"
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")
 
+# --- Messages to clients ---------------------------------------------------------------
+# Links in e-mails and texts start with this address.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.ConsoleSmsBackend")
+SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms.log"))
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+QUIET_HOURS = (env.int("QUIET_HOURS_START", default=20), env.int("QUIET_HOURS_END", default=9))
+FOLLOWUP_MAX_ATTEMPTS = env.int("FOLLOWUP_MAX_ATTEMPTS", default=5)
+FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=300)
+
 # --- Clients --------------------------------------------------------------------------
 INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=14)
 
@@ -210,6 +222,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "practice.tasks.record_heartbeat", "schedule": 60.0},
+    "dispatch-followups": {"task": "followups.tasks.dispatch_due", "schedule": 60.0},
+    "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
 }
 # The dashboard warns when the scheduler has been silent for longer than this.
 HEARTBEAT_STALE_AFTER_SECONDS = env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=300)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
 from . import views
@@ -46,6 +47,9 @@ urlpatterns = [
     path("clients/", include("clients.urls")),
     path("sessions/", include("sessions.urls")),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
+    path("followups/", include("followups.urls")),
+    path("checkin/<str:token>/", followup_views.checkin_reply, name="checkin_reply"),
+    path("unsubscribe/<str:token>/", followup_views.unsubscribe, name="unsubscribe"),
     path("", include("clients.intake_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,12 +3,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client, IntakeSubmission
+from followups.models import CheckIn, FollowUp
 from sessions.services import overdue_unsigned
 
 from . import tasks
@@ -98,8 +100,24 @@ def dashboard(request):
         "intakes_to_review": intakes_to_review(practice),
         "new_prospects": new_prospects(practice),
         "unsigned": list(overdue_unsigned(practice)[:10]),
+        "worse": list(
+            CheckIn.objects.filter(practice=practice, answer="worse", seen_at__isnull=True)
+            .select_related("client", "appointment")
+            .order_by("-answered_at")[:10]
+        ),
+        **message_counts(practice),
     }
     return render(request, "practice/dashboard.html", context)
+
+
+def message_counts(practice):
+    """Failed messages and open to-dos, in one query."""
+    return FollowUp.objects.filter(practice=practice).aggregate(
+        failed_messages=Count("pk", filter=Q(status=FollowUp.Status.FAILED)),
+        todos_due=Count(
+            "pk", filter=Q(channel="task", status=FollowUp.Status.SENT, done_at__isnull=True)
+        ),
+    )
 
 
 def setup_missing(practice):

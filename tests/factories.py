@@ -5,6 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
+from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice, User
 from sessions.models import Appointment, NoteArea, Service, SessionNote
 
@@ -125,3 +126,32 @@ class NoteAreaFactory(factory.django.DjangoModelFactory):
     aspect = "back"
     pressure = 3
     max_pain = 4
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    kind = Kind.CHECKIN
+    channel = "email"
+    due_at = factory.LazyFunction(timezone.now)
+    idempotency_key = factory.Sequence(lambda n: f"test:{n}")
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CheckIn
+
+    appointment = factory.SubFactory(AppointmentFactory, status=Appointment.Status.COMPLETED)
+    practice = factory.SelfAttribute("appointment.practice")
+    client = factory.SelfAttribute("appointment.client")
+    token_hash = factory.Sequence(lambda n: hash_token(f"checkin-{n}"))
+
+    @classmethod
+    def with_token(cls, practice, **kwargs):
+        token = f"chk-{cls._meta.next_sequence()}-{'y' * 20}"
+        return cls(
+            appointment__client__practice=practice, token_hash=hash_token(token), **kwargs
+        ), token

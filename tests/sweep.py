@@ -15,6 +15,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import Client as ClientRecord
 from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
+from followups.messages import unsubscribe_token
+from followups.models import Attempt, CheckIn, FollowUp, Rule
+from followups.planning import rule_for
 from practice.models import Membership, Practice, User
 from practice.tenancy import TenantModel
 from sessions.calendar import issue_feed
@@ -22,7 +25,9 @@ from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Te
 
 from .factories import (
     AppointmentFactory,
+    CheckInFactory,
     ClientFactory,
+    FollowUpFactory,
     IntakeLinkFactory,
     IntakeSubmissionFactory,
     MembershipFactory,
@@ -86,6 +91,20 @@ OBJECT_URLS |= {
 }
 
 
+OBJECT_URLS |= {
+    "followups:done": lambda practice: {
+        "public_id": FollowUpFactory(client__practice=practice, channel="task").public_id
+    },
+    "followups:retry": lambda practice: {
+        "public_id": FollowUpFactory(client__practice=practice, status="failed").public_id
+    },
+    "followups:send_intake": lambda practice: {"public_id": client_of(practice).public_id},
+    "followups:checkin_seen": lambda practice: {
+        "public_id": CheckInFactory(appointment__client__practice=practice).public_id
+    },
+}
+
+
 def calendar_token(practice):
     user = MembershipFactory(practice=practice).user
     return issue_feed(practice, user)
@@ -101,6 +120,14 @@ PUBLIC_URLS = {
     "intake:public": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
     "intake:thanks": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
     "calendar_feed": lambda practice: ({"token": calendar_token(practice)}, {"token": "x" * 43}),
+    "checkin_reply": lambda practice: (
+        {"token": CheckInFactory.with_token(practice)[1]},
+        {"token": "z" * 32},
+    ),
+    "unsubscribe": lambda practice: (
+        {"token": unsubscribe_token(client_of(practice), "email")},
+        {"token": "not-signed-by-us"},
+    ),
 }
 
 # Model -> function(practice) returning an instance owned by `practice`, for admin URLs.
@@ -119,6 +146,12 @@ MODEL_OBJECTS = {
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
     Service: lambda practice: ServiceFactory(practice=practice),
+    FollowUp: lambda practice: FollowUpFactory(client__practice=practice),
+    Attempt: lambda practice: Attempt.objects.create(
+        practice=practice, followup=FollowUpFactory(client__practice=practice)
+    ),
+    Rule: lambda practice: rule_for(practice, "checkin"),
+    CheckIn: lambda practice: CheckInFactory(appointment__client__practice=practice),
     Technique: lambda practice: Technique.objects.create(practice=practice, name="Cupping"),
     Appointment: lambda practice: AppointmentFactory(client__practice=practice),
     SessionNote: lambda practice: SessionNoteFactory(appointment__client__practice=practice),
@@ -138,6 +171,7 @@ NOT_PRACTICE_OBJECTS = {
     "password_reset_confirm": "a signed one-time token for one user (test_password_reset)",
     "admin:app_list": "an app label",
     "admin:<unnamed <path:object_id>/>": "only redirects to the change page, which is swept",
+    "followups:rule": "a kind of follow-up; the rule shown is always the current practice's",
 }
 
 

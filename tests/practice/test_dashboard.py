@@ -104,7 +104,8 @@ def test_it_runs_a_fixed_number_of_queries(
     for _ in range(count):
         IntakeSubmissionFactory(client=ClientFactory(practice=practice), needs_review=True)
 
-    with django_assert_max_num_queries(8):
+    # One query per section; the number must not grow with the rows.
+    with django_assert_max_num_queries(10):
         response = owner_client.get(URL)
     assert len(response.context["intakes_to_review"]) == min(count, 5)
 

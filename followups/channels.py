@@ -1,0 +1,117 @@
+"""How a follow-up reaches someone. One small class per channel, one interface:
+`send(followup) -> provider id`, raising ChannelError(message, permanent=...)."""
+
+import logging
+import smtplib
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+
+from .messages import unsubscribe_url
+from .models import Channel
+
+log = logging.getLogger(__name__)
+
+
+class ChannelError(Exception):
+    def __init__(self, message, permanent=False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class EmailChannel:
+    """Plain text and HTML through Django's e-mail API, with one-click unsubscribe."""
+
+    def address(self, followup):
+        if followup.client is None:  # a message to the practice itself
+            return followup.practice.email or ""
+        return followup.client.email
+
+    def send(self, followup):
+        to = self.address(followup)
+        if not to:
+            raise ChannelError("No e-mail address.", permanent=True)
+        headers = {"Message-ID": f"<{followup.idempotency_key.replace(':', '.')}@followups>"}
+        unsubscribe = None
+        if followup.client is not None:
+            unsubscribe = unsubscribe_url(followup.client, Channel.EMAIL)
+            headers["List-Unsubscribe"] = f"<{unsubscribe}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        context = {"followup": followup, "body": followup.body, "unsubscribe_url": unsubscribe}
+        message = EmailMultiAlternatives(
+            subject=followup.subject,
+            body=render_to_string("emails/followup-body-text.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            reply_to=[followup.practice.email] if followup.practice.email else None,
+            headers=headers,
+        )
+        message.attach_alternative(
+            render_to_string("emails/followup-body-html.html", context), "text/html"
+        )
+        try:
+            message.send()
+        except smtplib.SMTPRecipientsRefused as error:
+            raise ChannelError(f"The address was refused: {error}", permanent=True) from error
+        except (smtplib.SMTPException, OSError) as error:
+            raise ChannelError(f"The mail server did not take it: {error}") from error
+        return headers["Message-ID"]
+
+
+class SmsChannel:
+    """Text messages through the backend named by settings.SMS_BACKEND."""
+
+    def send(self, followup):
+        number = followup.client.mobile if followup.client else ""
+        if not number:
+            raise ChannelError("No mobile number.", permanent=True)
+        backend = import_string(settings.SMS_BACKEND)()
+        return backend.send(number, followup.body)
+
+
+class ConsoleSmsBackend:
+    """Development: texts are written to the log and appended to var/sms.log."""
+
+    def send(self, number, text):
+        log.info("Text to %s:\n%s", number, text)
+        path = Path(settings.SMS_FILE)
+        with path.open("a", encoding="utf-8") as file:
+            file.write(f"To: {number}\n{text}\n---\n")
+        return f"console-{abs(hash((number, text)))}"
+
+
+class TwilioSmsBackend:
+    # Twilio error codes that no retry will fix (invalid or unreachable numbers).
+    PERMANENT_CODES = {21211, 21214, 21408, 21610, 21612, 21614}
+
+    def send(self, number, text):
+        # Imported here so that installations without Twilio never load its SDK.
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.rest import Client
+
+        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        try:
+            message = client.messages.create(to=number, from_=settings.TWILIO_FROM, body=text)
+        except TwilioRestException as error:
+            permanent = error.code in self.PERMANENT_CODES
+            raise ChannelError(f"Twilio refused it: {error.msg}", permanent=permanent) from error
+        except TwilioException as error:
+            raise ChannelError(f"Twilio could not be reached: {error}") from error
+        return message.sid
+
+
+class TaskChannel:
+    """Calls and letters: the follow-up becomes an item on the therapist's to-do list."""
+
+    def send(self, followup):
+        return "to-do"
+
+
+CHANNELS = {
+    Channel.EMAIL: EmailChannel(),
+    Channel.SMS: SmsChannel(),
+    Channel.TASK: TaskChannel(),
+}

@@ -1,0 +1,172 @@
+"""What each follow-up says: default wording, the practice's own wording, and rendering.
+
+A practice may rewrite any message in its rule settings. Wording is a Django template with
+a small, fixed set of names ({{ first_name }}, {{ practice }}, {{ when }}, {{ link }} ...),
+rendered without access to anything else.
+"""
+
+import datetime
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core import signing
+from django.template import Context, Engine, TemplateSyntaxError
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import IntakeLink, hash_token
+
+from .models import CheckIn, Kind
+
+ENGINE = Engine(autoescape=False)
+UNSUBSCRIBE_SALT = "followups.unsubscribe"
+
+DEFAULTS = {
+    Kind.CHECKIN: (
+        "How are you feeling after your massage?",
+        "Hello {{ first_name }},\n\nThank you for coming in {{ when }}. How do you feel today? "
+        "One tap tells us:\n{{ link }}\n\nIf anything feels worse, please tell us: "
+        "we would much rather know.\n\n{{ practice }}",
+    ),
+    Kind.THANK_YOU: (
+        "Thank you for visiting {{ practice }}",
+        "Hello {{ first_name }},\n\nThank you for choosing us for your first massage. "
+        "We hope it helped. When you are ready for the next one, just reply to book.\n\n"
+        "{{ practice }}",
+    ),
+    Kind.REMINDER: (
+        "Your massage {{ when }}",
+        "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}."
+        "{% if intake_link %}\n\nBefore your first visit, please fill in this short form: "
+        "{{ intake_link }}{% endif %}"
+        "{% if late_policy %}\n\nIf you are running late: {{ late_policy }}{% endif %}\n\n"
+        "See you soon,\n{{ practice }}",
+    ),
+    Kind.CANCELLATION: (
+        "Shall we find you another time?",
+        "Hello {{ first_name }},\n\nWe missed you {{ when }}. Would you like to book another "
+        "session? Reply and we will find a time that suits you.\n\n{{ practice }}",
+    ),
+    Kind.LAPSED: (
+        "It has been a while, {{ first_name }}",
+        "Hello {{ first_name }},\n\nIt has been a while since your last massage. If you would "
+        "like to come back, reply and we will find a time.\n\n{{ practice }}",
+    ),
+    Kind.COMPLAINT: (
+        "Following up with you",
+        "Hello {{ first_name }},\n\nWe wanted to check that things are now as we agreed. "
+        "Is there anything else we can do?\n\n{{ practice }}",
+    ),
+    Kind.INTAKE_LINK: (
+        "Your form for {{ practice }}",
+        "Hello {{ first_name }},\n\nBefore your first visit, please fill in this short form "
+        "about your health and how you would like to be contacted:\n{{ link }}\n\n"
+        "It takes about five minutes.\n\n{{ practice }}",
+    ),
+    Kind.INSURANCE: (
+        "Your indemnity insurance expires on {{ expires }}",
+        "Your professional indemnity insurance ({{ insurer }}, policy {{ policy }}) "
+        "expires on {{ expires }}. Renew it and update the date in Settings.",
+    ),
+}
+
+
+class RenderError(Exception):
+    """The practice's wording could not be rendered (a typo in the template)."""
+
+
+def site_url(path):
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def wording(rule, kind):
+    default_subject, default_body = DEFAULTS[kind]
+    if rule is None:
+        return default_subject, default_body
+    return rule.subject or default_subject, rule.body or default_body
+
+
+def render_text(template, context):
+    try:
+        return ENGINE.from_string(template).render(Context(context)).strip()
+    except (TemplateSyntaxError, ValueError, KeyError, AttributeError) as error:
+        raise RenderError(f"The message wording has an error: {error}") from error
+
+
+def context_for(followup, *, sample=False):
+    """The names a message may use. Creates the check-in or intake token when needed."""
+    practice, client = followup.practice, followup.client
+    context = {
+        "practice": practice.name,
+        "first_name": client.first_name if client else "",
+        "late_policy": practice.late_arrival_policy,
+        "cancellation_policy": practice.cancellation_policy,
+        "insurer": practice.insurer_name,
+        "policy": practice.insurance_policy_number,
+        "expires": practice.insurance_expires_on.strftime("%-d %B %Y")
+        if practice.insurance_expires_on
+        else "",
+        "when": when_text(followup.appointment, practice) if followup.appointment else "",
+        "link": "",
+        "intake_link": "",
+    }
+    if sample:
+        context["link"] = site_url("/example-link/")
+        return context
+    if followup.kind == Kind.CHECKIN and followup.appointment:
+        context["link"] = checkin_link(followup.appointment)
+    if followup.kind == Kind.INTAKE_LINK and client:
+        context["link"] = intake_link(client)
+    if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
+        context["intake_link"] = intake_link(client)
+    return context
+
+
+def when_text(appointment, practice):
+    local = timezone.localtime(appointment.start, zoneinfo.ZoneInfo(practice.time_zone))
+    return local.strftime("on %A %-d %B at %H:%M")
+
+
+def checkin_link(appointment):
+    """A fresh check-in token for this session (a resend replaces the old one)."""
+    token = secrets.token_urlsafe(24)
+    CheckIn.objects.update_or_create(
+        appointment=appointment,
+        defaults={
+            "practice": appointment.practice,
+            "client": appointment.client,
+            "token_hash": hash_token(token),
+        },
+    )
+    return site_url(reverse("checkin_reply", args=[token]))
+
+
+def intake_link(client):
+    _, token = IntakeLink.issue(client, by=None)
+    return site_url(reverse("intake:link", args=[token]))
+
+
+def unsubscribe_token(client, channel):
+    return signing.dumps({"c": str(client.public_id), "ch": channel}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(client, channel):
+    return site_url(reverse("unsubscribe", args=[unsubscribe_token(client, channel)]))
+
+
+def read_unsubscribe_token(token):
+    """Return (client public id, channel) or None for a token we did not make."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=datetime.timedelta(days=400))
+    except signing.BadSignature:
+        return None
+    return data.get("c"), data.get("ch")
+
+
+def render(followup, rule, *, sample=False):
+    """Return (subject, body) for the follow-up, or raise RenderError."""
+    subject_template, body_template = wording(rule, followup.kind)
+    context = context_for(followup, sample=sample)
+    subject = render_text(subject_template, context).splitlines()
+    return (subject[0] if subject else "")[:200], render_text(body_template, context)

@@ -1,0 +1,180 @@
+"""The outbox: one row for every planned contact with a client, before anything is sent."""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from clients.models import Client
+from practice.tenancy import TenantModel
+from sessions.models import Appointment
+
+
+class Kind(models.TextChoices):
+    CHECKIN = "checkin", "Check-in after a session"
+    THANK_YOU = "thank_you", "Thank-you after a first visit"
+    REMINDER = "reminder", "Appointment reminder"
+    CANCELLATION = "cancellation", "Follow-up after a cancellation"
+    LAPSED = "lapsed", "Win-back for a lapsed client"
+    COMPLAINT = "complaint", "Complaint follow-up"
+    INTAKE_LINK = "intake_link", "Intake form link"
+    INSURANCE = "insurance", "Insurance expiry reminder"
+
+
+# Kinds that are about care or a booking, sent even on a day another message went out.
+URGENT_KINDS = {Kind.CHECKIN, Kind.REMINDER, Kind.COMPLAINT, Kind.INTAKE_LINK, Kind.INSURANCE}
+# Kinds that try to win business: never to a client who was moved on or is inactive.
+MARKETING_KINDS = {Kind.THANK_YOU, Kind.CANCELLATION, Kind.LAPSED}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "Text message"
+    TASK = "task", "To-do (call or letter)"
+
+
+class FollowUp(TenantModel):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
+
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    to = models.CharField(max_length=254, blank=True, help_text="Where it went, when sent.")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    skip_reason = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=120, blank=True)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    step = models.PositiveSmallIntegerField(default=0, help_text="Place in a sequence.")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
+    )
+    # Complaint and incident links are added by the complaints app's migration.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # For to-dos (calls and letters): when the therapist did it, and what came of it.
+    done_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["practice", "status", "due_at"]),
+            models.Index(fields=["client", "sent_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.client or self.practice} ({self.status})"
+
+    @property
+    def is_urgent(self):
+        return self.kind in URGENT_KINDS
+
+    @property
+    def is_marketing(self):
+        return self.kind in MARKETING_KINDS
+
+    def cancel(self, reason):
+        """Cancel a row that has not been sent; return whether it was cancelled."""
+        updated = FollowUp.objects.filter(pk=self.pk, status=self.Status.SCHEDULED).update(
+            status=self.Status.CANCELLED, skip_reason=reason[:200]
+        )
+        return bool(updated)
+
+
+class Attempt(TenantModel):
+    """One try at sending a follow-up: recorded before the channel is called."""
+
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+
+    def __str__(self):
+        return f"Attempt at {self.started_at:%Y-%m-%d %H:%M:%S}: {'ok' if self.ok else 'failed'}"
+
+
+class Rule(TenantModel):
+    """A practice's settings for one kind of follow-up: on or off, timing, wording."""
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    enabled = models.BooleanField(default=True)
+    days = models.PositiveSmallIntegerField(
+        default=1, help_text="Days after (or before) the event."
+    )
+    hours = models.PositiveSmallIntegerField(default=0, help_text="Hours before the session.")
+    at_time = models.TimeField(
+        null=True, blank=True, help_text="Time of day to send, in the practice's time zone."
+    )
+    sequence = models.CharField(
+        max_length=60, blank=True, help_text="Days after the cancellation, e.g. 0, 3, 10."
+    )
+    margin_percent = models.PositiveSmallIntegerField(
+        default=50, help_text="How far past their usual interval a client counts as lapsed."
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=4000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "kind"], name="one_rule_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({'on' if self.enabled else 'off'})"
+
+    def sequence_days(self):
+        return [int(part) for part in self.sequence.replace(" ", "").split(",") if part.isdigit()]
+
+    def at(self, day, practice_tz):
+        """An aware datetime on `day` at the rule's time of day in the practice's zone."""
+        at_time = self.at_time or datetime.time(10, 0)
+        return datetime.datetime.combine(day, at_time, tzinfo=practice_tz)
+
+
+class CheckIn(TenantModel):
+    """The client's answer to "how do you feel?" after a session."""
+
+    class Answer(models.TextChoices):
+        BETTER = "better", "Better"
+        SAME = "same", "About the same"
+        WORSE = "worse", "Worse"
+
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.CASCADE, related_name="checkin"
+    )
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="checkins")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    comment = models.TextField(max_length=2000, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # "Worse" answers alert the therapist until they mark it seen.
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self):
+        return f"Check-in for {self.appointment}: {self.answer or 'no answer yet'}"

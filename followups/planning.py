@@ -1,0 +1,302 @@
+"""When follow-ups are planned: each rule turns an event into rows in the outbox.
+
+Every row has an idempotency key naming its cause, so planning the same thing twice finds
+the row that is already there instead of adding a second one.
+"""
+
+import datetime
+import zoneinfo
+
+from django.db import transaction
+from django.db.models import Avg, Count, F, Max, Min, Q
+from django.utils import timezone
+
+from clients.models import Channel as ContactChannel
+from clients.models import Client
+from sessions.models import Appointment
+
+from .models import Channel, FollowUp, Kind, Rule
+
+DEFAULT_RULES = {
+    Kind.CHECKIN: {"days": 1, "at_time": datetime.time(10, 0)},
+    Kind.THANK_YOU: {"days": 1, "at_time": datetime.time(12, 0)},
+    Kind.REMINDER: {"hours": 24},
+    Kind.CANCELLATION: {"sequence": "0, 3, 10", "at_time": datetime.time(10, 0)},
+    Kind.LAPSED: {"margin_percent": 50, "at_time": datetime.time(10, 0)},
+    Kind.COMPLAINT: {"days": 3, "at_time": datetime.time(10, 0)},
+    Kind.INTAKE_LINK: {},
+    Kind.INSURANCE: {"sequence": "30, 7", "at_time": datetime.time(9, 0)},
+}
+
+
+def rule_for(practice, kind):
+    rule, _ = Rule.objects.get_or_create(
+        practice=practice, kind=kind, defaults=DEFAULT_RULES.get(kind, {})
+    )
+    return rule
+
+
+def practice_tz(practice):
+    return zoneinfo.ZoneInfo(practice.time_zone)
+
+
+def choose_channel(client):
+    """The client's preferred channel if they agreed to it, else another they agreed to,
+    else a to-do for the therapist (a call or a letter needs no consent to be planned)."""
+    if client is None:
+        return Channel.EMAIL  # to the practice itself
+    allowed = {
+        Channel.EMAIL: bool(client.email_consent and client.email),
+        Channel.SMS: bool(client.sms_consent and client.mobile),
+    }
+    preferred = client.preferred_channel
+    if preferred in (ContactChannel.PHONE, ContactChannel.LETTER):
+        return Channel.TASK
+    if allowed.get(preferred):
+        return preferred
+    for channel, ok in allowed.items():
+        if ok:
+            return channel
+    return Channel.TASK
+
+
+def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0):
+    """Add a follow-up unless its rule is off or the same one exists; return it or None."""
+    if not rule_for(practice, kind).enabled:
+        return None
+    followup, _ = FollowUp.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "practice": practice,
+            "client": client,
+            "kind": kind,
+            "channel": choose_channel(client),
+            "due_at": due_at,
+            "appointment": appointment,
+            "step": step,
+        },
+    )
+    ring_after_commit()
+    return followup
+
+
+def ring_after_commit():
+    """Wake the dispatcher once the rows are committed; the minute tick is the fallback."""
+    from .tasks import ring
+
+    transaction.on_commit(ring, robust=True)
+
+
+# --- Events ---------------------------------------------------------------------------
+
+
+def on_status_changed(appointment, old_status, **kwargs):
+    """Plan what follows a session's outcome; drop its reminder."""
+    cancel_scheduled(appointment.followups.filter(kind=Kind.REMINDER), "the session is over")
+    if appointment.status == Appointment.Status.COMPLETED:
+        plan_checkin(appointment)
+        if first_visit(appointment):
+            plan_thank_you(appointment)
+    elif appointment.status in Appointment.CANCELLED:
+        plan_cancellation_sequence(appointment)
+
+
+def on_appointment_saved(appointment, created, **kwargs):
+    """A booked session gets a reminder that follows it when it moves; a new booking
+    ends the client's cancellation follow-ups."""
+    if appointment.status == Appointment.Status.BOOKED:
+        plan_reminder(appointment)
+        if created:
+            cancel_scheduled(
+                FollowUp.objects.filter(client=appointment.client, kind=Kind.CANCELLATION),
+                "the client booked again",
+            )
+
+
+def cancel_scheduled(queryset, reason):
+    return queryset.filter(status=FollowUp.Status.SCHEDULED).update(
+        status=FollowUp.Status.CANCELLED, skip_reason=reason
+    )
+
+
+def first_visit(appointment):
+    return not Appointment.objects.filter(
+        client=appointment.client,
+        status=Appointment.Status.COMPLETED,
+        start__lt=appointment.start,
+    ).exists()
+
+
+def next_day_at(rule, practice, moment, days):
+    local_day = timezone.localtime(moment, practice_tz(practice)).date()
+    return rule.at(local_day + datetime.timedelta(days=days), practice_tz(practice))
+
+
+def plan_checkin(appointment):
+    practice = appointment.practice
+    rule = rule_for(practice, Kind.CHECKIN)
+    return plan(
+        practice,
+        Kind.CHECKIN,
+        key=f"checkin:{appointment.public_id}",
+        due_at=next_day_at(rule, practice, appointment.start, rule.days),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_thank_you(appointment):
+    practice = appointment.practice
+    rule = rule_for(practice, Kind.THANK_YOU)
+    return plan(
+        practice,
+        Kind.THANK_YOU,
+        key=f"thank_you:{appointment.client.public_id}",
+        due_at=next_day_at(rule, practice, appointment.start, rule.days),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_reminder(appointment):
+    """Plan (or move) the reminder; none for a session too close to remind about."""
+    practice = appointment.practice
+    rule = rule_for(practice, Kind.REMINDER)
+    due = appointment.start - datetime.timedelta(hours=rule.hours)
+    existing = FollowUp.objects.filter(idempotency_key=f"reminder:{appointment.public_id}")
+    if existing.filter(status=FollowUp.Status.SCHEDULED).update(due_at=due):
+        return existing.first()
+    if appointment.start <= timezone.now():
+        return None
+    return plan(
+        practice,
+        Kind.REMINDER,
+        key=f"reminder:{appointment.public_id}",
+        due_at=max(due, timezone.now()),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_cancellation_sequence(appointment):
+    practice = appointment.practice
+    rule = rule_for(practice, Kind.CANCELLATION)
+    now = timezone.now()
+    planned = []
+    for step, days in enumerate(rule.sequence_days()):
+        due = next_day_at(rule, practice, now, days)
+        planned.append(
+            plan(
+                practice,
+                Kind.CANCELLATION,
+                key=f"cancellation:{appointment.public_id}:{step}",
+                due_at=max(due, now),
+                client=appointment.client,
+                appointment=appointment,
+                step=step,
+            )
+        )
+    return planned
+
+
+def plan_intake_link(client):
+    """Send the client a fresh intake link now (each press sends one)."""
+    return plan(
+        client.practice,
+        Kind.INTAKE_LINK,
+        key=f"intake_link:{client.public_id}:{timezone.now().timestamp()}",
+        due_at=timezone.now(),
+        client=client,
+    )
+
+
+def plan_complaint_followup(practice, client, complaint_key, due_at):
+    """For the complaints app: one follow-up per complaint."""
+    return plan(
+        practice, Kind.COMPLAINT, key=f"complaint:{complaint_key}", due_at=due_at, client=client
+    )
+
+
+# --- Daily planning -------------------------------------------------------------------
+
+
+def lapsed_clients(practice, today=None):
+    """Clients past their own usual interval between visits by the rule's margin.
+
+    Each row has the client, their last visit, usual interval in days, average price and
+    yearly revenue at risk (average price x visits per year). Computed in the database.
+    """
+    today = today or timezone.localdate()
+    margin = 1 + rule_for(practice, Kind.LAPSED).margin_percent / 100
+    stats = (
+        Client.objects.filter(practice=practice, status=Client.Status.ACTIVE)
+        .annotate(
+            visits=Count("appointments", filter=Q(appointments__status="completed")),
+            first=Min("appointments__start", filter=Q(appointments__status="completed")),
+            last=Max("appointments__start", filter=Q(appointments__status="completed")),
+            avg_price=Avg("appointments__price", filter=Q(appointments__status="completed")),
+            booked=Count("appointments", filter=Q(appointments__status="booked")),
+        )
+        .filter(visits__gte=2, booked=0)
+        .annotate(span=F("last") - F("first"))
+    )
+    lapsed = []
+    for client in stats:
+        interval = client.span.total_seconds() / 86400 / (client.visits - 1)
+        if interval <= 0:
+            continue
+        days_since = (today - timezone.localtime(client.last).date()).days
+        if days_since > interval * margin:
+            per_year = 365 / interval
+            lapsed.append(
+                {
+                    "client": client,
+                    "last_visit": client.last,
+                    "interval_days": round(interval),
+                    "days_since": days_since,
+                    "average_price": client.avg_price,
+                    "revenue_at_risk": round(float(client.avg_price) * per_year, 2),
+                }
+            )
+    return sorted(lapsed, key=lambda row: -row["revenue_at_risk"])
+
+
+def plan_lapsed(practice, today=None):
+    rule = rule_for(practice, Kind.LAPSED)
+    planned = []
+    for row in lapsed_clients(practice, today):
+        client = row["client"]
+        due = next_day_at(rule, practice, timezone.now(), 0)
+        planned.append(
+            plan(
+                practice,
+                Kind.LAPSED,
+                key=f"lapsed:{client.public_id}:{row['last_visit'].date().isoformat()}",
+                due_at=max(due, timezone.now()),
+                client=client,
+            )
+        )
+    return [p for p in planned if p]
+
+
+def plan_insurance(practice, today=None):
+    """Remind the practice 30 and 7 days before its indemnity policy expires."""
+    expires = practice.insurance_expires_on
+    if not expires:
+        return []
+    today = today or timezone.localdate()
+    rule = rule_for(practice, Kind.INSURANCE)
+    planned = []
+    for days in rule.sequence_days():
+        day = expires - datetime.timedelta(days=days)
+        if day < today:
+            continue
+        planned.append(
+            plan(
+                practice,
+                Kind.INSURANCE,
+                key=f"insurance:{practice.public_id}:{expires.isoformat()}:{days}",
+                due_at=rule.at(day, practice_tz(practice)),
+            )
+        )
+    return [p for p in planned if p]

@@ -1,0 +1,136 @@
+"""Workflows of the follow-up engine that pages and webhooks call."""
+
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Channel as ContactChannel
+from clients.models import Client, hash_token
+from clients.timeline import Entry
+from practice.models import Membership
+
+from .messages import site_url
+from .models import CheckIn, FollowUp
+from .planning import ring_after_commit
+
+log = logging.getLogger(__name__)
+
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
+START_WORDS = {"START", "UNSTOP", "YES"}
+
+
+def checkin_for_token(token):
+    return (
+        CheckIn.objects.select_related("practice", "client", "appointment")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def record_checkin_answer(checkin, answer, comment):
+    """Keep the client's answer; a "worse" alerts the therapist once."""
+    checkin.answer, checkin.comment = answer, comment
+    checkin.answered_at = timezone.now()
+    checkin.save(update_fields=["answer", "comment", "answered_at"])
+    if answer == CheckIn.Answer.WORSE and checkin.alerted_at is None:
+        alert_worse(checkin)
+
+
+def alert_worse(checkin):
+    checkin.alerted_at = timezone.now()
+    checkin.save(update_fields=["alerted_at"])
+    open_incident_for(checkin)
+    transaction.on_commit(lambda: email_worse_alert(checkin), robust=True)
+
+
+def open_incident_for(checkin):
+    """Open a draft incident for a "worse" check-in. The complaints app fills this in."""
+    return None
+
+
+def email_worse_alert(checkin):
+    owners = Membership.objects.filter(
+        practice=checkin.practice, role=Membership.Role.OWNER
+    ).select_related("user")
+    recipients = [m.user.email for m in owners] or [checkin.practice.email]
+    url = site_url(reverse("sessions:detail", args=[checkin.appointment.public_id]))
+    send_mail(
+        subject=f"{checkin.client.first_name} feels worse after their session",
+        message=(
+            f"{checkin.client.full_name} answered the check-in after their session on "
+            f"{timezone.localtime(checkin.appointment.start):%A %-d %B}: worse.\n\n"
+            f"Their words: {checkin.comment or '(no comment)'}\n\n"
+            f"Call them today, and look at the session: {url}"
+        ),
+        from_email=None,
+        recipient_list=[r for r in recipients if r],
+    )
+
+
+def mark_seen(checkin, user):
+    checkin.seen_at, checkin.seen_by = timezone.now(), user
+    checkin.save(update_fields=["seen_at", "seen_by"])
+
+
+def mark_done(followup, outcome):
+    followup.done_at, followup.outcome = timezone.now(), outcome[:300]
+    followup.save(update_fields=["done_at", "outcome"])
+
+
+def retry(followup):
+    """Put a failed follow-up back in the queue, now."""
+    updated = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.FAILED).update(
+        status=FollowUp.Status.SCHEDULED, due_at=timezone.now(), attempts=0, last_error=""
+    )
+    if updated:
+        ring_after_commit()
+    return bool(updated)
+
+
+def unsubscribe(client, channel, how):
+    client.record_consent(channel, False, how)
+    if client.preferred_channel == channel:
+        log.info("Client %s unsubscribed from their preferred channel", client.pk)
+
+
+def inbound_sms(number, text):
+    """A reply by text: STOP withdraws and START restores text consent for that number."""
+    word = text.strip().split()[0].upper() if text.strip() else ""
+    if word in STOP_WORDS:
+        given, how = False, f"replied {word} by text"
+    elif word in START_WORDS:
+        given, how = True, f"replied {word} by text"
+    else:
+        return 0
+    clients = list(Client.objects.filter(mobile=number).select_related("practice"))
+    for client in clients:
+        client.record_consent(ContactChannel.SMS, given, how)
+    return len(clients)
+
+
+def timeline_entries(client):
+    """Messages and check-in answers on the client's timeline."""
+    entries = []
+    shown = (FollowUp.Status.SENT, FollowUp.Status.FAILED)
+    for followup in client.followups.filter(status__in=shown):
+        detail = f"{followup.get_channel_display()} · {followup.get_status_display()}"
+        flags = ["failed"] if followup.status == FollowUp.Status.FAILED else []
+        when = followup.sent_at or followup.due_at
+        entries.append(Entry(when, "message", followup.get_kind_display(), "", detail, flags))
+    for checkin in client.checkins.exclude(answered_at=None):
+        flags = ["worse"] if checkin.answer == CheckIn.Answer.WORSE else []
+        entries.append(
+            Entry(
+                checkin.answered_at,
+                "checkin",
+                f"Check-in answer: {checkin.get_answer_display()}",
+                "",
+                checkin.comment,
+                flags,
+            )
+        )
+    return entries

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "followups"
+
+urlpatterns = [
+    path("", views.followup_list, name="list"),
+    path("todo/", views.todo_list, name="todo"),
+    path("rules/", views.rule_list, name="rules"),
+    path("rules/<str:kind>/", views.rule_edit, name="rule"),
+    path("sms/inbound/", views.inbound_sms, name="inbound_sms"),
+    path("<uuid:public_id>/done/", views.todo_done, name="done"),
+    path("<uuid:public_id>/retry/", views.followup_retry, name="retry"),
+    path("client/<uuid:public_id>/intake-link/", views.send_intake_link, name="send_intake"),
+    path("checkins/<uuid:public_id>/seen/", views.checkin_seen, name="checkin_seen"),
+]

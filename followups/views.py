@@ -1,0 +1,243 @@
+from django import forms
+from django.conf import settings
+from django.contrib import messages as flash
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+from django_scopes import scope, scopes_disabled
+from twilio.request_validator import RequestValidator
+
+from clients.models import Client
+from practice.tenancy import get_for_practice, owner_required, practice_required
+
+from . import messages, planning, services
+from .models import CheckIn, FollowUp, Kind, Rule
+
+PAGE_SIZE = 50
+FILTERS = {
+    "due": {"status": FollowUp.Status.SCHEDULED},
+    "sent": {"status": FollowUp.Status.SENT},
+    "failed": {"status": FollowUp.Status.FAILED},
+    "skipped": {"status__in": [FollowUp.Status.SKIPPED, FollowUp.Status.CANCELLED]},
+    "tasks": {"channel": "task"},
+}
+
+
+@practice_required
+def followup_list(request):
+    show = request.GET.get("show", "due")
+    if show not in FILTERS:
+        show = "due"
+    followups = (
+        FollowUp.objects.filter(practice=request.practice, **FILTERS[show])
+        .select_related("client")
+        .order_by("-due_at" if show in ("sent", "skipped") else "due_at", "pk")
+    )
+    page = Paginator(followups, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "followups/list.html", {"page": page, "show": show, "filters": FILTERS})
+
+
+@practice_required
+def todo_list(request):
+    tasks = (
+        FollowUp.objects.filter(
+            practice=request.practice,
+            channel="task",
+            status=FollowUp.Status.SENT,
+            done_at__isnull=True,
+        )
+        .select_related("client")
+        .order_by("due_at")
+    )
+    return render(request, "followups/todo.html", {"tasks": tasks})
+
+
+@require_POST
+@practice_required
+def todo_done(request, public_id):
+    followup = get_for_practice(request, FollowUp, public_id=public_id, channel="task")
+    services.mark_done(followup, request.POST.get("outcome", ""))
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")  # htmx removes the row
+    flash.success(request, "Done.")
+    return redirect("followups:todo")
+
+
+@require_POST
+@practice_required
+def followup_retry(request, public_id):
+    followup = get_for_practice(request, FollowUp, public_id=public_id)
+    if services.retry(followup):
+        flash.success(request, "It will be sent again in a moment.")
+    return redirect(reverse("followups:list") + "?show=failed")
+
+
+@require_POST
+@practice_required
+def send_intake_link(request, public_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    followup = planning.plan_intake_link(client)
+    if followup is None:
+        flash.info(request, "Sending intake links is turned off in the follow-up settings.")
+    elif followup.channel == "task":
+        flash.info(
+            request,
+            f"{client.first_name} has not agreed to e-mails or texts: "
+            "it is on your to-do list to give them the link another way.",
+        )
+    else:
+        flash.success(
+            request, f"The intake link is on its way by {followup.get_channel_display().lower()}."
+        )
+    return redirect("clients:detail", client.public_id)
+
+
+@require_POST
+@practice_required
+def checkin_seen(request, public_id):
+    checkin = get_for_practice(request, CheckIn, public_id=public_id)
+    services.mark_seen(checkin, request.user)
+    return redirect("dashboard")
+
+
+# --- Rule settings --------------------------------------------------------------------
+
+RULE_FIELDS = {
+    Kind.CHECKIN: ("days", "at_time"),
+    Kind.THANK_YOU: ("days", "at_time"),
+    Kind.REMINDER: ("hours",),
+    Kind.CANCELLATION: ("sequence", "at_time"),
+    Kind.LAPSED: ("margin_percent", "at_time"),
+    Kind.COMPLAINT: ("days", "at_time"),
+    Kind.INTAKE_LINK: (),
+    Kind.INSURANCE: ("sequence", "at_time"),
+}
+
+
+def rule_form_class(kind):
+    class RuleForm(forms.ModelForm):
+        class Meta:
+            model = Rule
+            fields = ("enabled", *RULE_FIELDS[kind], "subject", "body")
+            widgets = {
+                "at_time": forms.TimeInput({"type": "time"}, format="%H:%M"),
+                "body": forms.Textarea({"rows": 8}),
+            }
+
+        def clean_sequence(self):
+            value = self.cleaned_data["sequence"]
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not parts or not all(p.isdigit() for p in parts):
+                raise forms.ValidationError("Whole numbers of days separated by commas: 0, 3, 10.")
+            return ", ".join(parts)
+
+        def clean(self):
+            cleaned = super().clean()
+            for name in ("subject", "body"):
+                try:
+                    messages.render_text(cleaned.get(name) or "", {})
+                except messages.RenderError as error:
+                    self.add_error(name, str(error))
+            return cleaned
+
+    return RuleForm
+
+
+@owner_required
+def rule_list(request):
+    rules = [planning.rule_for(request.practice, kind) for kind in Kind]
+    return render(request, "followups/rules.html", {"rules": rules})
+
+
+@owner_required
+def rule_edit(request, kind):
+    if kind not in Kind.values:
+        raise Http404("No such kind of follow-up.")
+    rule = planning.rule_for(request.practice, kind)
+    form = rule_form_class(kind)(request.POST or None, instance=rule)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if "preview" not in request.POST:
+            form.save()
+            flash.success(request, "Saved.")
+            return redirect("followups:rules")
+        preview = sample_preview(request.practice, form.instance)
+    elif request.method == "GET":
+        preview = sample_preview(request.practice, rule)
+    default_subject, default_body = messages.DEFAULTS[kind]
+    context = {
+        "form": form,
+        "rule": rule,
+        "preview": preview,
+        "default_subject": default_subject,
+        "default_body": default_body,
+    }
+    return render(request, "followups/rule_form.html", context)
+
+
+def sample_preview(practice, rule):
+    """The message as a made-up client would get it."""
+    sample = Client(practice=practice, first_name="Alex", last_name="Sample")
+    followup = FollowUp(practice=practice, client=sample, kind=rule.kind)
+    try:
+        return messages.render(followup, rule, sample=True)
+    except messages.RenderError as error:
+        return ("", str(error))
+
+
+# --- Pages clients open from a message ------------------------------------------------
+
+
+@ratelimit(key="ip", rate="30/h", method="POST", block=True)
+def checkin_reply(request, token):
+    with scopes_disabled():
+        checkin = services.checkin_for_token(token)
+    if checkin is None:
+        raise Http404("This link is not valid.")
+    with scope(practice=checkin.practice):
+        answers = CheckIn.Answer
+        if request.method == "POST" and request.POST.get("answer") in answers.values:
+            comment = request.POST.get("comment", "")[:2000]
+            services.record_checkin_answer(checkin, request.POST["answer"], comment)
+            return render(
+                request,
+                "followups/checkin_thanks.html",
+                {"checkin": checkin, "practice": checkin.practice},
+            )
+        context = {"checkin": checkin, "practice": checkin.practice, "answers": answers.choices}
+        return render(request, "followups/checkin.html", context)
+
+
+@csrf_exempt  # mail programs post one-click unsubscribes without a form; the token is signed
+@ratelimit(key="ip", rate="30/h", method="POST", block=True)
+def unsubscribe(request, token):
+    found = messages.read_unsubscribe_token(token)
+    if found is None:
+        raise Http404("This link is not valid.")
+    client_id, channel = found
+    with scopes_disabled():
+        client = Client.objects.select_related("practice").filter(public_id=client_id).first()
+    if client is None:
+        raise Http404("This link is not valid.")
+    with scope(practice=client.practice):
+        if request.method == "POST":
+            services.unsubscribe(client, channel, "unsubscribe link")
+            return render(request, "followups/unsubscribed.html", {"practice": client.practice})
+        return render(request, "followups/unsubscribe.html", {"practice": client.practice})
+
+
+@csrf_exempt  # Twilio posts without our CSRF token; its signature is checked instead
+@require_POST
+def inbound_sms(request):
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    signature = request.headers.get("X-Twilio-Signature", "")
+    url = request.build_absolute_uri()
+    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+        return HttpResponseForbidden("Bad signature.")
+    with scopes_disabled():
+        services.inbound_sms(request.POST.get("From", ""), request.POST.get("Body", ""))
+    return HttpResponse("<Response></Response>", content_type="text/xml")
