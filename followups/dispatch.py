@@ -47,12 +47,12 @@ def claim(now=None, limit=BATCH):
     return ids
 
 
-def dispatch(now=None, time_budget=50.0):
+def dispatch(now=None, time_budget=50.0, batch=BATCH):
     """Send everything due, batch by batch, for up to `time_budget` seconds."""
     started = timezone.now()
     sent = 0
     while (timezone.now() - started).total_seconds() < time_budget:
-        ids = claim(now)
+        ids = claim(now, batch)
         if not ids:
             break
         for pk in ids:

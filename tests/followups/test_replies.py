@@ -1,0 +1,136 @@
+import pytest
+from django.core import mail
+from django.test import Client as Browser
+from django.urls import reverse
+from twilio.request_validator import RequestValidator
+
+from clients.models import ConsentEvent
+from followups.messages import unsubscribe_token
+
+from ..factories import CheckInFactory, ClientFactory
+
+
+@pytest.fixture
+def checkin_and_token(practice, owner):
+    return CheckInFactory.with_token(practice, appointment__client__first_name="Robin")
+
+
+def test_a_client_answers_better_in_one_tap(client, checkin_and_token, owner_client):
+    checkin, token = checkin_and_token
+
+    page = client.get(reverse("checkin_reply", args=[token]))
+    assert "How do you feel after your massage, Robin?" in page.content.decode()
+    client.post(reverse("checkin_reply", args=[token]), {"answer": "better", "comment": "Great"})
+
+    checkin.refresh_from_db()
+    assert (checkin.answer, checkin.comment, checkin.alerted_at) == ("better", "Great", None)
+    assert mail.outbox == []
+
+
+def test_worse_alerts_the_therapist_at_once(
+    client, checkin_and_token, owner, owner_client, django_capture_on_commit_callbacks
+):
+    checkin, token = checkin_and_token
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("checkin_reply", args=[token]),
+            {"answer": "worse", "comment": "Sharp pain in my back since last night"},
+        )
+
+    assert "has been told and will contact you today" in response.content.decode()
+    checkin.refresh_from_db()
+    assert checkin.alerted_at is not None
+    [alert] = mail.outbox
+    assert alert.to == [owner.email]
+    assert "Robin feels worse" in alert.subject
+    assert "Sharp pain in my back" in alert.body
+    dashboard = owner_client.get(reverse("dashboard")).content.decode()
+    assert "feels worse" in dashboard and "Sharp pain in my back" in dashboard
+
+    owner_client.post(reverse("followups:checkin_seen", args=[checkin.public_id]))
+    assert "feels worse" not in owner_client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_second_worse_does_not_alert_twice(
+    client, checkin_and_token, django_capture_on_commit_callbacks
+):
+    _, token = checkin_and_token
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("checkin_reply", args=[token]), {"answer": "worse"})
+        client.post(reverse("checkin_reply", args=[token]), {"answer": "worse", "comment": "+"})
+
+    assert len(mail.outbox) == 1
+
+
+def test_a_wrong_check_in_link_is_not_found(client, db):
+    assert client.get(reverse("checkin_reply", args=["nope-" * 6])).status_code == 404
+
+
+def test_unsubscribe_asks_then_withdraws_e_mail_consent(client, practice):
+    robin = ClientFactory(practice=practice, email_consent=True)
+    url = reverse("unsubscribe", args=[unsubscribe_token(robin, "email")])
+
+    assert "Stop e-mails from Calm Hands?" in client.get(url).content.decode()
+    robin.refresh_from_db()
+    assert robin.email_consent  # a GET (a mail scanner) changes nothing
+
+    client.post(url)
+    robin.refresh_from_db()
+    assert not robin.email_consent
+    assert ConsentEvent.objects.get(client=robin).how == "unsubscribe link"
+
+
+def test_one_click_unsubscribe_works_without_a_form(practice):
+    robin = ClientFactory(practice=practice, email_consent=True)
+    mail_program = Browser(enforce_csrf_checks=True)
+
+    response = mail_program.post(
+        reverse("unsubscribe", args=[unsubscribe_token(robin, "email")]),
+        {"List-Unsubscribe": "One-Click"},
+    )
+
+    assert response.status_code == 200
+    robin.refresh_from_db()
+    assert not robin.email_consent
+
+
+def test_a_forged_unsubscribe_token_is_not_found(client, practice):
+    robin = ClientFactory(practice=practice)
+    token = unsubscribe_token(robin, "email")[:-2] + "xx"
+    assert client.get(reverse("unsubscribe", args=[token])).status_code == 404
+
+
+def twilio_post(client, settings, body, number="+447911123456", signature=None):
+    url = "http://testserver" + reverse("followups:inbound_sms")
+    params = {"From": number, "Body": body, "To": "+441234567890"}
+    if signature is None:
+        signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    return client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_stop_and_start_by_text_change_text_consent(client, practice, other_practice, settings):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    mine = ClientFactory(practice=practice, mobile="+447911123456", sms_consent=True)
+    theirs = ClientFactory(practice=other_practice, mobile="+447911123456", sms_consent=True)
+
+    assert twilio_post(client, settings, "STOP").status_code == 200
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert not mine.sms_consent and not theirs.sms_consent
+    assert ConsentEvent.objects.filter(client=mine).first().how == "replied STOP by text"
+
+    twilio_post(client, settings, "start please")
+    mine.refresh_from_db()
+    assert mine.sms_consent
+
+
+def test_an_inbound_text_without_a_valid_signature_is_refused(client, practice, settings):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    robin = ClientFactory(practice=practice, mobile="+447911123456", sms_consent=True)
+
+    response = twilio_post(client, settings, "STOP", signature="forged")
+
+    assert response.status_code == 403
+    robin.refresh_from_db()
+    assert robin.sms_consent
