@@ -6,7 +6,7 @@ SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint format system-deps clean
+.PHONY: run test lint format bench system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: $(VENV)/.installed
 ## test: the whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set)
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest
+
+## bench: performance figures (set DATABASE_URL to PostgreSQL for real numbers)
+bench: export DEBUG = 0
+bench: export SECRET_KEY ?= benchmark-only-key-not-for-any-server-0123456789abcdefghijkl
+bench: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py bench_dispatcher --rows 10000
 
 ## lint: ruff, as CI runs it
 lint: $(VENV)/.installed-dev

@@ -55,23 +55,31 @@ def dispatch(now=None, time_budget=50.0, batch=BATCH):
         ids = claim(now, batch)
         if not ids:
             break
-        for pk in ids:
-            sent += send_claimed(pk, now) == Status.SENT
+        rules = {}  # (practice, kind) -> rule, for this batch
+        with scopes_disabled():
+            claimed = FollowUp.objects.filter(pk__in=ids).select_related(
+                "practice", "client", "appointment"
+            )
+            claimed = list(claimed.order_by("due_at", "pk"))
+        for followup in claimed:
+            sent += send_claimed(followup, now, rules) == Status.SENT
     return sent
 
 
-def send_claimed(pk, now=None):
+def send_claimed(followup, now=None, rules=None):
     """Finish one claimed row; return the status it ends in."""
     now = now or timezone.now()
-    with scopes_disabled():
-        followup = FollowUp.objects.select_related("practice", "client", "appointment").get(pk=pk)
     if followup.status != Status.SENDING:
         return followup.status
+    rules = {} if rules is None else rules
     with scope(practice=followup.practice):
-        return deliver(followup, now)
+        key = (followup.practice_id, followup.kind)
+        if key not in rules:
+            rules[key] = rule_for(followup.practice, followup.kind)
+        return deliver(followup, now, rules[key])
 
 
-def deliver(followup, now):
+def deliver(followup, now, rule):
     reason = reason_not_to_send(followup)
     if reason:
         return finish(followup, Status.SKIPPED, skip_reason=reason)
@@ -81,28 +89,37 @@ def deliver(followup, now):
     if later:
         return finish(followup, Status.SCHEDULED, due_at=later, attempts=F("attempts") - 1)
     try:
-        followup.subject, followup.body = messages.render(
-            followup, rule_for(followup.practice, followup.kind)
-        )
+        followup.subject, followup.body = messages.render(followup, rule)
     except messages.RenderError as error:
         return finish(followup, Status.FAILED, last_error=str(error))
-    attempt = Attempt.objects.create(practice=followup.practice, followup=followup)
+    started = timezone.now()
     try:
         provider_id = CHANNELS[followup.channel].send(followup)
     except ChannelError as error:
-        return failed_attempt(followup, attempt, error, now)
+        return failed_attempt(followup, started, error, now)
     except Exception as error:  # an unexpected bug must not stop the other rows
         log.exception("Sending follow-up %s failed", followup.pk)
-        return failed_attempt(followup, attempt, ChannelError(repr(error)), now)
-    attempt.ok, attempt.provider_id, attempt.finished_at = True, provider_id, timezone.now()
-    attempt.save(update_fields=["ok", "provider_id", "finished_at"])
-    return finish(
-        followup,
-        Status.SENT,
-        sent_at=timezone.now(),
-        provider_id=provider_id,
-        to=address_of(followup),
-        last_error="",
+        return failed_attempt(followup, started, ChannelError(repr(error)), now)
+    with transaction.atomic():  # the attempt and the outcome are written together
+        record_attempt(followup, started, ok=True, provider_id=provider_id)
+        return finish(
+            followup,
+            Status.SENT,
+            sent_at=timezone.now(),
+            provider_id=provider_id,
+            to=address_of(followup),
+            last_error="",
+        )
+
+
+def record_attempt(followup, started, **fields):
+    """Every try is a row. (The claim already counted it in `attempts` before sending.)"""
+    return Attempt.objects.create(
+        practice=followup.practice,
+        followup=followup,
+        started_at=started,
+        finished_at=timezone.now(),
+        **fields,
     )
 
 
@@ -122,13 +139,15 @@ def finish(followup, status, **fields):
     return status
 
 
-def failed_attempt(followup, attempt, error, now):
-    attempt.error, attempt.finished_at = str(error), timezone.now()
-    attempt.save(update_fields=["error", "finished_at"])
-    attempts = FollowUp.objects.get(pk=followup.pk).attempts
-    if error.permanent or attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
-        return finish(followup, Status.FAILED, last_error=str(error))
-    return finish(followup, Status.SCHEDULED, due_at=now + backoff(attempts), last_error=str(error))
+def failed_attempt(followup, started, error, now):
+    attempts = followup.attempts  # counted by the claim, which loaded this row after it
+    with transaction.atomic():
+        record_attempt(followup, started, ok=False, error=str(error))
+        if error.permanent or attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
+            return finish(followup, Status.FAILED, last_error=str(error))
+        return finish(
+            followup, Status.SCHEDULED, due_at=now + backoff(attempts), last_error=str(error)
+        )
 
 
 def backoff(attempts):

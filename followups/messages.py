@@ -6,6 +6,7 @@ rendered without access to anything else.
 """
 
 import datetime
+import functools
 import secrets
 import zoneinfo
 
@@ -87,9 +88,14 @@ def wording(rule, kind):
     return rule.subject or default_subject, rule.body or default_body
 
 
+@functools.lru_cache(maxsize=256)
+def compile_wording(template):
+    return ENGINE.from_string(template)
+
+
 def render_text(template, context):
     try:
-        return ENGINE.from_string(template).render(Context(context)).strip()
+        return compile_wording(template).render(Context(context)).strip()
     except (TemplateSyntaxError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"The message wording has an error: {error}") from error
 
@@ -112,6 +118,8 @@ def context_for(followup, *, sample=False):
         "intake_link": "",
     }
     if sample:
+        tomorrow = timezone.localtime() + datetime.timedelta(days=1)
+        context["when"] = tomorrow.replace(hour=10, minute=0).strftime("on %A %-d %B at %H:%M")
         context["link"] = site_url("/example-link/")
         return context
     if followup.kind == Kind.CHECKIN and followup.appointment:
