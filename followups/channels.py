@@ -10,6 +10,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from practice.models import Membership
+
 from .messages import unsubscribe_url
 from .models import Channel
 
@@ -27,7 +29,7 @@ class EmailChannel:
 
     def address(self, followup):
         if followup.client is None:  # a message to the practice itself
-            return followup.practice.email or ""
+            return followup.practice.email or owner_email(followup.practice)
         return followup.client.email
 
     def send(self, followup):
@@ -59,6 +61,16 @@ class EmailChannel:
         except (smtplib.SMTPException, OSError) as error:
             raise ChannelError(f"The mail server did not take it: {error}") from error
         return headers["Message-ID"]
+
+
+def owner_email(practice):
+    owner = (
+        Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return owner.user.email if owner else ""
 
 
 class SmsChannel:

@@ -157,7 +157,7 @@ def backoff(attempts):
 
 def address_of(followup):
     if followup.channel == Channel.EMAIL:
-        return followup.client.email if followup.client else followup.practice.email
+        return CHANNELS[Channel.EMAIL].address(followup)
     if followup.channel == Channel.SMS:
         return followup.client.mobile
     return ""

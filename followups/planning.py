@@ -30,10 +30,9 @@ DEFAULT_RULES = {
 
 
 def rule_for(practice, kind):
-    rule, _ = Rule.objects.get_or_create(
-        practice=practice, kind=kind, defaults=DEFAULT_RULES.get(kind, {})
-    )
-    return rule
+    """The practice's rule for a kind; our defaults (unsaved) until they change it."""
+    rule = Rule.objects.filter(practice=practice, kind=kind).first()
+    return rule or Rule(practice=practice, kind=kind, **DEFAULT_RULES.get(kind, {}))
 
 
 def practice_tz(practice):

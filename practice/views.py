@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client, IntakeSubmission
 from followups.models import CheckIn, FollowUp
+from followups.planning import lapsed_clients
 from sessions.services import overdue_unsigned
 
 from . import tasks
@@ -106,8 +107,19 @@ def dashboard(request):
             .order_by("-answered_at")[:10]
         ),
         **message_counts(practice),
+        **slipping_away(practice),
     }
     return render(request, "practice/dashboard.html", context)
+
+
+def slipping_away(practice, shown=5):
+    """Lapsed clients, most valuable first, and the yearly revenue they represent."""
+    lapsed = lapsed_clients(practice)
+    return {
+        "lapsed": lapsed[:shown],
+        "lapsed_count": len(lapsed),
+        "revenue_at_risk": sum(row["revenue_at_risk"] for row in lapsed),
+    }
 
 
 def message_counts(practice):

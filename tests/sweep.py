@@ -17,7 +17,6 @@ from clients.models import Client as ClientRecord
 from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
-from followups.planning import rule_for
 from practice.models import Membership, Practice, User
 from practice.tenancy import TenantModel
 from sessions.calendar import issue_feed
@@ -150,7 +149,7 @@ MODEL_OBJECTS = {
     Attempt: lambda practice: Attempt.objects.create(
         practice=practice, followup=FollowUpFactory(client__practice=practice)
     ),
-    Rule: lambda practice: rule_for(practice, "checkin"),
+    Rule: lambda practice: Rule.objects.create(practice=practice, kind="checkin"),
     CheckIn: lambda practice: CheckInFactory(appointment__client__practice=practice),
     Technique: lambda practice: Technique.objects.create(practice=practice, name="Cupping"),
     Appointment: lambda practice: AppointmentFactory(client__practice=practice),

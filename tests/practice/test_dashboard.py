@@ -105,7 +105,7 @@ def test_it_runs_a_fixed_number_of_queries(
         IntakeSubmissionFactory(client=ClientFactory(practice=practice), needs_review=True)
 
     # One query per section; the number must not grow with the rows.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(12):
         response = owner_client.get(URL)
     assert len(response.context["intakes_to_review"]) == min(count, 5)
 
@@ -148,3 +148,21 @@ def test_it_lists_session_notes_left_unsigned_for_a_day(owner_client, practice, 
 
     assert sorted(names) == ["Nora", "Una"]
     assert not unsigned.is_signed
+
+
+def test_it_shows_clients_slipping_away_with_the_revenue_at_risk(owner_client, practice):
+    regular = ClientFactory(practice=practice, status="active", first_name="Lapsed")
+    last = timezone.now() - datetime.timedelta(days=60)
+    for n in range(4):  # every 28 days at 60, last seen 60 days ago
+        AppointmentFactory(
+            client=regular,
+            start=last - datetime.timedelta(days=28 * n),
+            status=Appointment.Status.COMPLETED,
+            price=60,
+        )
+
+    response = owner_client.get(URL)
+
+    assert [row["client"] for row in response.context["lapsed"]] == [regular]
+    assert response.context["revenue_at_risk"] == round(60 * 365 / 28, 2)
+    assert "about <strong>782 GBP</strong> a year" in response.content.decode()
