@@ -8,6 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.module_loading import import_string
 
 from practice.models import Membership
@@ -106,7 +107,12 @@ class TwilioSmsBackend:
 
         client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
         try:
-            message = client.messages.create(to=number, from_=settings.TWILIO_FROM, body=text)
+            message = client.messages.create(
+                to=number,
+                from_=settings.TWILIO_FROM,
+                body=text,
+                status_callback=settings.SITE_URL.rstrip("/") + reverse("followups:sms_status"),
+            )
         except TwilioRestException as error:
             permanent = error.code in self.PERMANENT_CODES
             raise ChannelError(f"Twilio refused it: {error.msg}", permanent=permanent) from error

@@ -65,6 +65,8 @@ class FollowUp(TenantModel):
     )
     # Complaint and incident links are added by the complaints app's migration.
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the provider reported the message delivered (texts, through Twilio's callback).
+    delivered_at = models.DateTimeField(null=True, blank=True)
     # For to-dos (calls and letters): when the therapist did it, and what came of it.
     done_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=300, blank=True)
@@ -76,6 +78,7 @@ class FollowUp(TenantModel):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["practice", "status", "due_at"]),
             models.Index(fields=["client", "sent_at"]),
+            models.Index(fields=["provider_id"]),
         ]
 
     def __str__(self):

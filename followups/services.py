@@ -112,12 +112,27 @@ def inbound_sms(number, text):
     return len(clients)
 
 
+def sms_status(provider_id, status):
+    """Twilio's delivery report: delivered, or failed after we handed the text over."""
+    if not provider_id:
+        return 0
+    followups = FollowUp.objects.filter(provider_id=provider_id, channel="sms")
+    if status == "delivered":
+        return followups.update(delivered_at=timezone.now())
+    if status in ("failed", "undelivered"):
+        return followups.update(
+            status=FollowUp.Status.FAILED, last_error=f"The phone network reported: {status}"
+        )
+    return 0
+
+
 def timeline_entries(client):
     """Messages and check-in answers on the client's timeline."""
     entries = []
     shown = (FollowUp.Status.SENT, FollowUp.Status.FAILED)
     for followup in client.followups.filter(status__in=shown):
-        detail = f"{followup.get_channel_display()} · {followup.get_status_display()}"
+        state = "Delivered" if followup.delivered_at else followup.get_status_display()
+        detail = f"{followup.get_channel_display()} · {state}"
         flags = ["failed"] if followup.status == FollowUp.Status.FAILED else []
         when = followup.sent_at or followup.due_at
         entries.append(Entry(when, "message", followup.get_kind_display(), "", detail, flags))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("rules/", views.rule_list, name="rules"),
     path("rules/<str:kind>/", views.rule_edit, name="rule"),
     path("sms/inbound/", views.inbound_sms, name="inbound_sms"),
+    path("sms/status/", views.sms_status, name="sms_status"),
     path("<uuid:public_id>/done/", views.todo_done, name="done"),
     path("<uuid:public_id>/retry/", views.followup_retry, name="retry"),
     path("client/<uuid:public_id>/intake-link/", views.send_intake_link, name="send_intake"),

@@ -230,14 +230,28 @@ def unsubscribe(request, token):
         return render(request, "followups/unsubscribe.html", {"practice": client.practice})
 
 
-@csrf_exempt  # Twilio posts without our CSRF token; its signature is checked instead
-@require_POST
-def inbound_sms(request):
+def signed_by_twilio(request):
     validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
     signature = request.headers.get("X-Twilio-Signature", "")
     url = request.build_absolute_uri()
-    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+    return bool(settings.TWILIO_AUTH_TOKEN) and validator.validate(url, request.POST, signature)
+
+
+@csrf_exempt  # Twilio posts without our CSRF token; its signature is checked instead
+@require_POST
+def inbound_sms(request):
+    if not signed_by_twilio(request):
         return HttpResponseForbidden("Bad signature.")
     with scopes_disabled():
         services.inbound_sms(request.POST.get("From", ""), request.POST.get("Body", ""))
     return HttpResponse("<Response></Response>", content_type="text/xml")
+
+
+@csrf_exempt  # as above: Twilio's delivery reports carry its signature
+@require_POST
+def sms_status(request):
+    if not signed_by_twilio(request):
+        return HttpResponseForbidden("Bad signature.")
+    with scopes_disabled():
+        services.sms_status(request.POST.get("MessageSid", ""), request.POST.get("MessageStatus"))
+    return HttpResponse(status=204)

@@ -134,3 +134,30 @@ def test_an_inbound_text_without_a_valid_signature_is_refused(client, practice, 
     assert response.status_code == 403
     robin.refresh_from_db()
     assert robin.sms_consent
+
+
+def test_twilio_delivery_reports_mark_texts_delivered_or_failed(client, practice, settings):
+    from followups.models import FollowUp
+
+    from ..factories import FollowUpFactory
+
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    robin = ClientFactory(practice=practice)
+    ok = FollowUpFactory(client=robin, channel="sms", status="sent", provider_id="SM1")
+    bad = FollowUpFactory(client=robin, channel="sms", status="sent", provider_id="SM2")
+    url = "http://testserver" + reverse("followups:sms_status")
+
+    for sid, status in (("SM1", "delivered"), ("SM2", "undelivered")):
+        params = {"MessageSid": sid, "MessageStatus": status}
+        signature = RequestValidator("test-auth-token").compute_signature(url, params)
+        assert client.post(url, params, HTTP_X_TWILIO_SIGNATURE=signature).status_code == 204
+    forged = client.post(
+        url, {"MessageSid": "SM1", "MessageStatus": "failed"}, HTTP_X_TWILIO_SIGNATURE="forged"
+    )
+
+    ok.refresh_from_db()
+    bad.refresh_from_db()
+    assert forged.status_code == 403
+    assert ok.delivered_at is not None and ok.status == FollowUp.Status.SENT
+    assert bad.status == FollowUp.Status.FAILED
+    assert "undelivered" in bad.last_error
