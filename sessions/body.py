@@ -30,3 +30,76 @@ TENSION = [
     ("moderate", "Moderate"),
     ("marked", "Marked"),
 ]
+
+
+# The body-map figure: (region on the front, region on the back, position, x, y, w, h).
+# Position is "centre" or the figure's "left"/"right" as drawn; on the front view the
+# figure's left is the client's right, as on any chart.
+_FIGURE = [
+    ("head", "head", "centre", 46, 4, 28, 28),
+    ("neck", "neck", "centre", 52, 32, 16, 10),
+    ("shoulder", "shoulder", "left", 26, 42, 22, 14),
+    ("shoulder", "shoulder", "right", 72, 42, 22, 14),
+    ("chest", "upper_back", "centre", 40, 44, 40, 22),
+    ("chest", "mid_back", "centre", 40, 68, 40, 20),
+    ("abdomen", "lower_back", "centre", 40, 90, 40, 22),
+    ("upper_arm", "upper_arm", "left", 22, 58, 14, 34),
+    ("upper_arm", "upper_arm", "right", 84, 58, 14, 34),
+    ("forearm", "forearm", "left", 18, 94, 14, 40),
+    ("forearm", "forearm", "right", 88, 94, 14, 40),
+    ("hip", "glutes", "left", 40, 114, 19, 18),
+    ("hip", "glutes", "right", 61, 114, 19, 18),
+    ("thigh_front", "thigh_back", "left", 40, 134, 18, 44),
+    ("thigh_front", "thigh_back", "right", 62, 134, 18, 44),
+    ("knee", "knee", "left", 41, 180, 16, 12),
+    ("knee", "knee", "right", 63, 180, 16, 12),
+    ("shin", "calf", "left", 41, 194, 16, 44),
+    ("shin", "calf", "right", 63, 194, 16, 44),
+    ("foot", "foot", "left", 38, 240, 19, 10),
+    ("foot", "foot", "right", 63, 240, 19, 10),
+]
+
+
+def shapes(aspect):
+    """The figure's shapes for "front" or "back": dicts with region, side and geometry."""
+    result = []
+    for front, back, position, x, y, w, h in _FIGURE:
+        if position == "centre":
+            side = "centre"
+        elif aspect == "front":
+            side = "right" if position == "left" else "left"
+        else:
+            side = position
+        result.append(
+            {
+                "region": front if aspect == "front" else back,
+                "side": side,
+                "x": x,
+                "y": y,
+                "w": w,
+                "h": h,
+                "r": min(w, h) // 2 if position == "centre" and front == "head" else 5,
+            }
+        )
+    return result
+
+
+def figures(chosen=()):
+    """Both figures for a template, marking shapes whose (region, side, aspect) is chosen.
+
+    A chosen area on "both" sides marks the left and right shapes of its region."""
+    marked = set()
+    for region, side, aspect in chosen:
+        sides = ("left", "right", "centre") if side == "both" else (side,)
+        marked.update((region, s, aspect) for s in sides)
+    return [
+        {
+            "aspect": aspect,
+            "label": label,
+            "shapes": [
+                shape | {"chosen": (shape["region"], shape["side"], aspect) in marked}
+                for shape in shapes(aspect)
+            ],
+        }
+        for aspect, label in ASPECTS
+    ]

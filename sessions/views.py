@@ -12,7 +12,7 @@ from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import services
-from .body import ASPECTS
+from .body import figures
 from .forms import (
     AmendmentReasonForm,
     AppointmentForm,
@@ -24,7 +24,7 @@ from .forms import (
 )
 from .models import Appointment, SessionNote
 
-BODY_MAP = {"body_aspects": ASPECTS}
+BODY_MAP = {"body_figures": figures()}
 
 
 def local_day_bounds(practice, day, days=1):
