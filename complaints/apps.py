@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ComplaintsConfig(AppConfig):
     name = "complaints"
     verbose_name = "Complaints and incidents"
+
+    def ready(self):
+        from clients import timeline
+
+        from . import services
+
+        timeline.register(services.timeline_entries)

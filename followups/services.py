@@ -10,6 +10,7 @@ from django.utils import timezone
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
+from complaints.services import open_incident_from_checkin
 from practice.models import Membership
 
 from .messages import site_url
@@ -48,8 +49,8 @@ def alert_worse(checkin):
 
 
 def open_incident_for(checkin):
-    """Open a draft incident for a "worse" check-in. The complaints app fills this in."""
-    return None
+    """Open a draft incident for a "worse" check-in, linked to its session."""
+    return open_incident_from_checkin(checkin)
 
 
 def email_worse_alert(checkin):

@@ -48,6 +48,7 @@ urlpatterns = [
     path("sessions/", include("sessions.urls")),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("followups/", include("followups.urls")),
+    path("complaints/", include("complaints.urls")),
     path("checkin/<str:token>/", followup_views.checkin_reply, name="checkin_reply"),
     path("unsubscribe/<str:token>/", followup_views.unsubscribe, name="unsubscribe"),
     path("", include("clients.intake_urls")),

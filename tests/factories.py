@@ -1,10 +1,13 @@
 """factory_boy factories for every app's models."""
 
+import hashlib
+
 import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
+from complaints.models import Complaint, Incident, IncidentReport
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice, User
 from sessions.models import Appointment, NoteArea, Service, SessionNote
@@ -155,3 +158,33 @@ class CheckInFactory(factory.django.DjangoModelFactory):
         return cls(
             appointment__client__practice=practice, token_hash=hash_token(token), **kwargs
         ), token
+
+
+class ComplaintFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Complaint
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    received_via = Complaint.Via.PHONE
+    category = Complaint.Category.PRESSURE
+    client_words = "The pressure was far too hard on my shoulders."
+
+
+class IncidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Incident
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    symptoms = "Sharp lower back pain the evening after the session."
+
+
+class IncidentReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncidentReport
+
+    incident = factory.SubFactory(IncidentFactory)
+    practice = factory.SelfAttribute("incident.practice")
+    pdf = b"%PDF-1.7 stored copy"
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.pdf).hexdigest())

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import Client as ClientRecord
 from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
+from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from practice.models import Membership, Practice, User
@@ -26,7 +27,10 @@ from .factories import (
     AppointmentFactory,
     CheckInFactory,
     ClientFactory,
+    ComplaintFactory,
     FollowUpFactory,
+    IncidentFactory,
+    IncidentReportFactory,
     IntakeLinkFactory,
     IntakeSubmissionFactory,
     MembershipFactory,
@@ -104,6 +108,32 @@ OBJECT_URLS |= {
 }
 
 
+def complaint_of(practice):
+    return {"public_id": ComplaintFactory(client__practice=practice).public_id}
+
+
+def incident_of(practice):
+    return {"public_id": IncidentFactory(client__practice=practice).public_id}
+
+
+def report_of(practice, **fields):
+    return {
+        "public_id": IncidentReportFactory(incident__client__practice=practice, **fields).public_id
+    }
+
+
+OBJECT_URLS |= {
+    "complaints:detail": complaint_of,
+    "complaints:step": complaint_of,
+    "complaints:incident": incident_of,
+    "complaints:incident_sign": incident_of,
+    "complaints:report_preview": incident_of,
+    "complaints:report_send": incident_of,
+    "complaints:report": report_of,
+    "complaints:report_resend": lambda practice: report_of(practice, status="failed"),
+}
+
+
 def calendar_token(practice):
     user = MembershipFactory(practice=practice).user
     return issue_feed(practice, user)
@@ -145,6 +175,15 @@ MODEL_OBJECTS = {
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
     Service: lambda practice: ServiceFactory(practice=practice),
+    Complaint: lambda practice: ComplaintFactory(client__practice=practice),
+    ComplaintStep: lambda practice: ComplaintStep.objects.create(
+        practice=practice,
+        complaint=ComplaintFactory(client__practice=practice),
+        step="listened",
+        by=MembershipFactory(practice=practice).user,
+    ),
+    Incident: lambda practice: IncidentFactory(client__practice=practice),
+    IncidentReport: lambda practice: IncidentReportFactory(incident__client__practice=practice),
     FollowUp: lambda practice: FollowUpFactory(client__practice=practice),
     Attempt: lambda practice: Attempt.objects.create(
         practice=practice, followup=FollowUpFactory(client__practice=practice)

@@ -1,0 +1,131 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
+
+from clients.models import Client
+from sessions.models import Appointment
+
+from .models import Complaint, ComplaintStep, Incident
+
+DATETIME = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M"]
+
+
+class SessionChoices(SafeModelMultipleChoiceField):
+    def label_from_instance(self, appointment):
+        return f"{appointment.start:%d %b %Y, %H:%M} · {appointment.get_status_display()}"
+
+
+def limit_to_practice(form, practice, client=None):
+    form.fields["client"].queryset = Client.objects.filter(practice=practice)
+    sessions = Appointment.objects.filter(practice=practice).select_related("client")
+    if client is not None:
+        sessions = sessions.filter(client=client)
+    form.fields["sessions"].queryset = sessions.order_by("-start")
+    form.helper = FormHelper()
+    form.helper.form_tag = False
+
+
+class ComplaintForm(forms.ModelForm):
+    received_at = forms.DateTimeField(widget=DATETIME, input_formats=DATETIME_FORMATS)
+
+    class Meta:
+        model = Complaint
+        fields = (
+            "client",
+            "received_at",
+            "received_via",
+            "category",
+            "severity",
+            "client_words",
+            "sessions",
+        )
+        field_classes = {"client": SafeModelChoiceField, "sessions": SessionChoices}
+        widgets = {
+            "client_words": forms.Textarea({"rows": 4}),
+            "sessions": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, practice, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to_practice(self, practice, client)
+        self.fields["sessions"].required = False
+        self.fields["sessions"].help_text = "The sessions the complaint is about, if any."
+
+    def clean(self):
+        cleaned = super().clean()
+        check_sessions_belong_to_client(self, cleaned)
+        return cleaned
+
+
+class IncidentForm(forms.ModelForm):
+    onset_at = forms.DateTimeField(
+        label="Symptoms started", widget=DATETIME, input_formats=DATETIME_FORMATS, required=False
+    )
+    reported_at = forms.DateTimeField(widget=DATETIME, input_formats=DATETIME_FORMATS)
+
+    class Meta:
+        model = Incident
+        fields = (
+            "client",
+            "onset_at",
+            "reported_at",
+            "reported_by",
+            "symptoms",
+            "body_regions",
+            "severity",
+            "sessions",
+            "other_findings",
+            "actions_taken",
+            "insurer_notified_on",
+            "claim_reference",
+            "status",
+            "statement",
+        )
+        field_classes = {"client": SafeModelChoiceField, "sessions": SessionChoices}
+        widgets = {
+            "symptoms": forms.Textarea({"rows": 3}),
+            "other_findings": forms.Textarea({"rows": 3}),
+            "actions_taken": forms.Textarea({"rows": 3}),
+            "statement": forms.Textarea({"rows": 6}),
+            "insurer_notified_on": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+            "sessions": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, practice, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit_to_practice(self, practice, client or getattr(self.instance, "client", None))
+        self.fields["sessions"].required = False
+        if self.instance.statement_locked:
+            self.fields["statement"].disabled = True
+            self.fields["statement"].help_text = "Signed and locked."
+
+    def clean(self):
+        cleaned = super().clean()
+        check_sessions_belong_to_client(self, cleaned)
+        return cleaned
+
+
+class StepForm(forms.Form):
+    step = forms.ChoiceField(choices=ComplaintStep.Step.choices)
+    note = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 2}))
+    offer = forms.ChoiceField(choices=[("", "—"), *Complaint.Offer.choices], required=False)
+    offer_value = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, required=False)
+    follow_up_at = forms.DateTimeField(
+        widget=DATETIME, input_formats=DATETIME_FORMATS, required=False
+    )
+    outcome = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 2}))
+    lessons = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class SendReportForm(forms.Form):
+    to = forms.EmailField(label="Send to", help_text="Your insurer's claims address.")
+    cover_message = forms.CharField(
+        label="Covering message", max_length=4000, widget=forms.Textarea({"rows": 6})
+    )
+
+
+def check_sessions_belong_to_client(form, cleaned):
+    client, sessions = cleaned.get("client"), cleaned.get("sessions") or []
+    if client and any(s.client_id != client.pk for s in sessions):
+        form.add_error("sessions", "Choose sessions of this client only.")

@@ -1,0 +1,219 @@
+"""Complaints (and the steps to resolve them), incidents, and reports sent to insurers."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from clients.models import Client
+from practice.tenancy import TenantModel
+from sessions.models import Appointment
+
+ACK_TARGET = timezone.timedelta(hours=24)
+
+
+class Complaint(TenantModel):
+    class Via(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "E-mail"
+        IN_PERSON = "in_person", "In person"
+        TEXT = "text", "Text message"
+        REVIEW = "review", "Online review"
+        CHECKIN = "checkin", "Check-in reply"
+
+    class Category(models.TextChoices):
+        PRESSURE = "pressure", "Pressure"
+        PAIN = "pain", "Pain or injury"
+        TIMING = "timing", "Timing or lateness"
+        BILLING = "billing", "Billing"
+        COMMUNICATION = "communication", "Communication or boundaries"
+        HYGIENE = "hygiene", "Hygiene or premises"
+        OTHER = "other", "Other"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+
+    class Offer(models.TextChoices):
+        NONE = "none", "Nothing"
+        GIFT_CARD = "gift_card", "Gift card"
+        PRODUCT = "product", "A product"
+        COMPLIMENTARY = "complimentary", "Complimentary session"
+        REFUND = "refund", "Refund"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="complaints")
+    received_at = models.DateTimeField(default=timezone.now)
+    received_via = models.CharField(max_length=12, choices=Via.choices)
+    category = models.CharField(max_length=15, choices=Category.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    client_words = models.TextField("in the client's words", max_length=4000)
+    sessions = models.ManyToManyField(Appointment, blank=True, related_name="complaints")
+
+    offer = models.CharField(max_length=15, choices=Offer.choices, blank=True)
+    offer_value = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    outcome = models.TextField(max_length=2000, blank=True)
+    lessons = models.TextField("what I will do differently", max_length=2000, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.get_category_display()} complaint from {self.client}"
+
+    @property
+    def is_open(self):
+        return self.closed_at is None
+
+    def ack_deadline(self):
+        return self.received_at + ACK_TARGET
+
+    def is_overdue(self, now=None):
+        """Open, not yet acknowledged, and past the 24-hour target."""
+        now = now or timezone.now()
+        return self.is_open and self.acknowledged_at is None and now > self.ack_deadline()
+
+    def time_to_acknowledge(self):
+        return self.acknowledged_at - self.received_at if self.acknowledged_at else None
+
+
+class ComplaintStep(TenantModel):
+    """One step of the resolution, done at a time, with a note."""
+
+    class Step(models.TextChoices):
+        LISTENED = "listened", "Listened and acknowledged"
+        APOLOGISED = "apologised", "Took responsibility and apologised"
+        EXPLAINED = "explained", "Explained what happened"
+        AGREED = "agreed", "Agreed a solution with the client"
+        OFFERED = "offered", "Offered something for the trouble"
+        FOLLOW_UP = "follow_up", "Scheduled a follow-up"
+        CLOSED = "closed", "Closed"
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=12, choices=Step.choices)
+    done_at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "step"], name="each_step_once")]
+
+    def __str__(self):
+        return f"{self.get_step_display()} at {self.done_at:%Y-%m-%d %H:%M}"
+
+
+class Incident(TenantModel):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        REPORTED = "reported", "Reported to insurer"
+        CLOSED = "closed", "Closed"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="incidents")
+    onset_at = models.DateTimeField("symptoms started", null=True, blank=True)
+    reported_at = models.DateTimeField(default=timezone.now)
+    reported_by = models.CharField(
+        max_length=120, blank=True, help_text="Who told you, and how (e.g. the client, by phone)."
+    )
+    symptoms = models.TextField(max_length=4000, blank=True)
+    body_regions = models.CharField(max_length=300, blank=True, help_text="Where, in words.")
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MILD)
+    sessions = models.ManyToManyField(Appointment, blank=True, related_name="incidents")
+    other_findings = models.TextField(
+        "what other practitioners found",
+        max_length=4000,
+        blank=True,
+        help_text="For example a physiotherapist's diagnosis or imaging.",
+    )
+    actions_taken = models.TextField(max_length=4000, blank=True)
+    insurer_notified_on = models.DateField(null=True, blank=True)
+    claim_reference = models.CharField(max_length=80, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    checkin = models.OneToOneField(
+        "followups.CheckIn",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incident",
+        editable=False,
+    )
+
+    statement = models.TextField("my statement", max_length=10000, blank=True)
+    statement_signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    statement_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    statement_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self):
+        return f"Incident for {self.client} reported {self.reported_at:%Y-%m-%d}"
+
+    @property
+    def statement_locked(self):
+        return self.statement_signed_at is not None
+
+    def statement_content(self):
+        return {"incident": str(self.public_id), "statement": self.statement}
+
+    def statement_verifies(self):
+        return self.statement_locked and self.statement_hash == sha256_json(
+            self.statement_content()
+        )
+
+
+def sha256_json(content):
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class IncidentReport(TenantModel):
+    """A rendered report, kept byte for byte, and where it was sent."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to send"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        KEPT = "kept", "Downloaded, not sent"
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="reports")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    pages = models.PositiveSmallIntegerField(default=0)
+    sent_to = models.EmailField(blank=True)
+    cover_message = models.TextField(max_length=4000, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Report on {self.incident} ({self.get_status_display()})"

@@ -1,0 +1,144 @@
+"""Workflows for complaints, incidents and their reports."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.timeline import Entry
+from followups.planning import plan_complaint_followup
+
+from . import reports
+from .models import ComplaintStep, Incident, IncidentReport, sha256_json
+
+Step = ComplaintStep.Step
+
+
+@transaction.atomic
+def record_step(
+    complaint,
+    step,
+    user,
+    *,
+    note="",
+    offer="",
+    offer_value=None,
+    follow_up_at=None,
+    outcome="",
+    lessons="",
+):
+    """Tick one resolution step. Offers, follow-ups and closing carry their details."""
+    if not complaint.is_open:
+        raise ValidationError("This complaint is closed.")
+    if complaint.steps.filter(step=step).exists():
+        raise ValidationError("That step is already done.")
+    now = timezone.now()
+    if step == Step.LISTENED:
+        complaint.acknowledged_at = now
+    elif step == Step.OFFERED:
+        if not offer:
+            raise ValidationError("Say what you offered (or “nothing”).")
+        complaint.offer, complaint.offer_value = offer, offer_value
+    elif step == Step.FOLLOW_UP:
+        if not follow_up_at:
+            raise ValidationError("Choose when to follow up.")
+        plan_complaint_followup(
+            complaint.practice, complaint.client, complaint.public_id, follow_up_at
+        )
+        note = note or f"Follow-up on {timezone.localtime(follow_up_at):%d %b %Y, %H:%M}"
+    elif step == Step.CLOSED:
+        if not outcome.strip():
+            raise ValidationError("Write the outcome before closing.")
+        complaint.outcome, complaint.lessons, complaint.closed_at = outcome, lessons, now
+    if complaint.acknowledged_at is None and step != Step.LISTENED:
+        complaint.acknowledged_at = now  # any step is an acknowledgement
+    complaint.save()
+    return ComplaintStep.objects.create(
+        practice=complaint.practice, complaint=complaint, step=step, by=user, note=note
+    )
+
+
+def open_incident_from_checkin(checkin):
+    """A "worse" check-in opens a draft incident linked to that session (once)."""
+    incident, created = Incident.objects.get_or_create(
+        checkin=checkin,
+        defaults={
+            "practice": checkin.practice,
+            "client": checkin.client,
+            "status": Incident.Status.DRAFT,
+            "reported_by": "the client, through the check-in after the session",
+            "symptoms": checkin.comment,
+        },
+    )
+    if created:
+        incident.sessions.add(checkin.appointment)
+    return incident
+
+
+@transaction.atomic
+def sign_statement(incident, membership):
+    if not membership.is_owner:
+        raise PermissionDenied("Only the therapist who owns the practice can sign.")
+    if incident.statement_locked:
+        raise ValidationError("The statement is already signed.")
+    if not incident.statement.strip():
+        raise ValidationError("Write the statement before signing it.")
+    incident.statement_signed_at = timezone.now()
+    incident.statement_signed_by = membership.user
+    incident.statement_hash = sha256_json(incident.statement_content())
+    incident.save()
+
+
+def make_report(incident, user, *, sent_to="", cover_message="", status):
+    """Render the report now and keep the PDF exactly as rendered."""
+    pdf, pages = reports.render_pdf(incident)
+    return IncidentReport.objects.create(
+        practice=incident.practice,
+        incident=incident,
+        created_by=user,
+        pdf=pdf,
+        sha256=reports.sha256(pdf),
+        pages=pages,
+        sent_to=sent_to,
+        cover_message=cover_message,
+        status=status,
+    )
+
+
+def timeline_entries(client):
+    """Complaints, their steps and offers, and incidents on the client's timeline."""
+    entries = []
+    for complaint in client.complaints.prefetch_related("steps"):
+        url = reverse("complaints:detail", args=[complaint.public_id])
+        flags = ["open"] if complaint.is_open else []
+        entries.append(
+            Entry(
+                complaint.received_at,
+                "complaint",
+                f"Complaint: {complaint.get_category_display()}",
+                url,
+                complaint.get_received_via_display(),
+                flags,
+            )
+        )
+        for step in complaint.steps.all():
+            detail = step.note
+            if step.step == Step.OFFERED and complaint.offer:
+                value = f" ({complaint.offer_value})" if complaint.offer_value else ""
+                detail = f"{complaint.get_offer_display()}{value}. {step.note}".strip()
+            entries.append(
+                Entry(step.done_at, "complaint-step", step.get_step_display(), url, detail)
+            )
+    for incident in client.incidents.all():
+        url = reverse("complaints:incident", args=[incident.public_id])
+        entries.append(
+            Entry(
+                incident.reported_at,
+                "incident",
+                "Incident",
+                url,
+                incident.get_status_display(),
+                [incident.get_severity_display()],
+            )
+        )
+    return entries

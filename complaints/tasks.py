@@ -1,0 +1,64 @@
+"""Sending incident reports to insurers."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from .models import Incident, IncidentReport
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 5
+
+
+@shared_task(bind=True, max_retries=MAX_TRIES - 1)
+def send_report(self, report_id):
+    """E-mail a stored report to the insurer; retry with back-off, then show it failed."""
+    with scopes_disabled():
+        report = IncidentReport.objects.select_related("incident", "practice").get(pk=report_id)
+    if report.status != IncidentReport.Status.QUEUED:
+        return report.status
+    with scope(practice=report.practice):
+        IncidentReport.objects.filter(pk=report.pk).update(attempts=F("attempts") + 1)
+        try:
+            email_report(report)
+        except (smtplib.SMTPException, OSError) as error:
+            IncidentReport.objects.filter(pk=report.pk).update(last_error=str(error))
+            if self.request.retries >= self.max_retries:
+                IncidentReport.objects.filter(pk=report.pk).update(
+                    status=IncidentReport.Status.FAILED
+                )
+                log.warning("Report %s could not be sent: %s", report.pk, error)
+                return IncidentReport.Status.FAILED
+            raise self.retry(exc=error, countdown=60 * 4**self.request.retries) from error
+        IncidentReport.objects.filter(pk=report.pk).update(
+            status=IncidentReport.Status.SENT, sent_at=timezone.now(), last_error=""
+        )
+        Incident.objects.filter(pk=report.incident_id).update(
+            status=Incident.Status.REPORTED, insurer_notified_on=timezone.localdate()
+        )
+    return IncidentReport.Status.SENT
+
+
+def email_report(report):
+    practice = report.practice
+    message = EmailMessage(
+        subject=f"Incident report from {practice.name}"
+        + (
+            f", policy {practice.insurance_policy_number}"
+            if practice.insurance_policy_number
+            else ""
+        ),
+        body=report.cover_message,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[report.sent_to],
+        reply_to=[practice.email] if practice.email else None,
+    )
+    name = f"incident-report-{report.incident.reported_at:%Y-%m-%d}.pdf"
+    message.attach(name, bytes(report.pdf), "application/pdf")
+    message.send()

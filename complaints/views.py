@@ -1,0 +1,236 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clients.models import Client
+from practice.tenancy import get_for_practice, owner_required, practice_required
+
+from . import reports, services, tasks
+from .forms import ComplaintForm, IncidentForm, SendReportForm, StepForm
+from .models import Complaint, ComplaintStep, Incident, IncidentReport
+
+
+def client_from_query(request):
+    public_id = request.GET.get("client")
+    if not public_id:
+        return None
+    return Client.objects.filter(practice=request.practice, public_id=public_id).first()
+
+
+@practice_required
+def complaint_list(request):
+    complaints = (
+        Complaint.objects.filter(practice=request.practice)
+        .select_related("client")
+        .order_by("closed_at", "-received_at")
+    )
+    incidents = (
+        Incident.objects.filter(practice=request.practice)
+        .select_related("client")
+        .order_by("-reported_at")
+    )
+    context = {"complaints": complaints[:100], "incidents": incidents[:100], "now": timezone.now()}
+    return render(request, "complaints/list.html", context)
+
+
+@practice_required
+def complaint_create(request):
+    client = client_from_query(request)
+    form = ComplaintForm(
+        request.POST or None,
+        initial={"client": client, "received_at": timezone.localtime().replace(second=0)},
+        practice=request.practice,
+        client=client,
+    )
+    if request.method == "POST" and form.is_valid():
+        complaint = form.save(commit=False)
+        complaint.practice, complaint.created_by = request.practice, request.user
+        complaint.save()
+        form.save_m2m()
+        messages.success(request, "Complaint recorded. Acknowledge it within 24 hours.")
+        return redirect("complaints:detail", complaint.public_id)
+    return render(request, "complaints/form.html", {"form": form, "title": "Record a complaint"})
+
+
+@practice_required
+def complaint_detail(request, public_id):
+    complaint = get_for_practice(
+        request,
+        Complaint.objects.select_related("client").prefetch_related(
+            Prefetch("steps", queryset=ComplaintStep.objects.select_related("by")), "sessions"
+        ),
+        public_id=public_id,
+    )
+    done = {step.step: step for step in complaint.steps.all()}
+    steps = [(value, label, done.get(value)) for value, label in ComplaintStep.Step.choices]
+    next_step = next((value for value, _, record in steps if record is None), None)
+    context = {
+        "complaint": complaint,
+        "steps": steps,
+        "next_step": next_step,
+        "form": StepForm(initial={"step": next_step}),
+        "now": timezone.now(),
+    }
+    return render(request, "complaints/detail.html", context)
+
+
+@require_POST
+@practice_required
+def complaint_step(request, public_id):
+    complaint = get_for_practice(request, Complaint, public_id=public_id)
+    form = StepForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_step(
+                complaint,
+                data["step"],
+                request.user,
+                note=data["note"],
+                offer=data["offer"],
+                offer_value=data["offer_value"],
+                follow_up_at=data["follow_up_at"],
+                outcome=data["outcome"],
+                lessons=data["lessons"],
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(request, "Step recorded.")
+    else:
+        messages.error(
+            request,
+            "Check the details: "
+            + "; ".join(
+                f"{form.fields[name].label or name}: {errors[0]}"
+                for name, errors in form.errors.items()
+            ),
+        )
+    return redirect("complaints:detail", complaint.public_id)
+
+
+@practice_required
+def incident_create(request):
+    client = client_from_query(request)
+    form = IncidentForm(
+        request.POST or None,
+        initial={"client": client, "reported_at": timezone.localtime().replace(second=0)},
+        practice=request.practice,
+        client=client,
+    )
+    if request.method == "POST" and form.is_valid():
+        incident = form.save(commit=False)
+        incident.practice = request.practice
+        incident.save()
+        form.save_m2m()
+        messages.success(request, "Incident recorded.")
+        return redirect("complaints:incident", incident.public_id)
+    return render(request, "complaints/form.html", {"form": form, "title": "Record an incident"})
+
+
+@owner_required
+def incident_detail(request, public_id):
+    incident = get_for_practice(
+        request,
+        Incident.objects.select_related("client", "statement_signed_by"),
+        public_id=public_id,
+    )
+    form = IncidentForm(request.POST or None, instance=incident, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("complaints:incident", incident.public_id)
+    practice = request.practice
+    send_form = SendReportForm(
+        initial={
+            "to": practice.insurer_claims_email,
+            "cover_message": cover_message(incident, practice),
+        }
+    )
+    context = {
+        "incident": incident,
+        "form": form,
+        "send_form": send_form,
+        "reports": incident.reports.defer("pdf").select_related("created_by"),
+    }
+    return render(request, "complaints/incident.html", context)
+
+
+def cover_message(incident, practice):
+    policy = practice.insurance_policy_number or "(policy number)"
+    claim = f" Claim reference: {incident.claim_reference}." if incident.claim_reference else ""
+    return (
+        f"Please find attached my report of an incident involving a client, reported on "
+        f"{timezone.localtime(incident.reported_at):%-d %B %Y}. My policy number is {policy}."
+        f"{claim}\n\nKind regards,\n{practice.name}"
+    )
+
+
+@require_POST
+@owner_required
+def incident_sign_statement(request, public_id):
+    incident = get_for_practice(request, Incident, public_id=public_id)
+    try:
+        services.sign_statement(incident, request.membership)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, "Statement signed and locked.")
+    return redirect("complaints:incident", incident.public_id)
+
+
+@owner_required
+def incident_report_preview(request, public_id):
+    """The report as it would be sent now (not stored)."""
+    incident = get_for_practice(request, Incident, public_id=public_id)
+    pdf, _ = reports.render_pdf(incident)
+    return pdf_response(pdf, "incident-report-preview.pdf")
+
+
+@require_POST
+@owner_required
+def incident_report_send(request, public_id):
+    incident = get_for_practice(request, Incident, public_id=public_id)
+    form = SendReportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Check the address and the covering message.")
+        return redirect("complaints:incident", incident.public_id)
+    report = services.make_report(
+        incident,
+        request.user,
+        sent_to=form.cleaned_data["to"],
+        cover_message=form.cleaned_data["cover_message"],
+        status=IncidentReport.Status.QUEUED,
+    )
+    tasks.send_report.delay_on_commit(report.pk)
+    messages.success(request, f"The report is on its way to {report.sent_to}.")
+    return redirect("complaints:incident", incident.public_id)
+
+
+@require_POST
+@owner_required
+def report_resend(request, public_id):
+    report = get_for_practice(request, IncidentReport.objects.defer("pdf"), public_id=public_id)
+    IncidentReport.objects.filter(pk=report.pk, status=IncidentReport.Status.FAILED).update(
+        status=IncidentReport.Status.QUEUED, last_error=""
+    )
+    tasks.send_report.delay_on_commit(report.pk)
+    messages.success(request, "Sending it again.")
+    return redirect("complaints:incident", report.incident.public_id)
+
+
+@owner_required
+def report_download(request, public_id):
+    """The stored copy, byte for byte as it was sent."""
+    report = get_for_practice(request, IncidentReport, public_id=public_id)
+    return pdf_response(bytes(report.pdf), f"incident-report-{report.created_at:%Y%m%d-%H%M}.pdf")
+
+
+def pdf_response(data, filename):
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
