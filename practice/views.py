@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client, IntakeSubmission
+from complaints.models import Complaint, Incident
 from followups.models import CheckIn, FollowUp
 from followups.planning import lapsed_clients
 from sessions.services import overdue_unsigned
@@ -108,6 +109,18 @@ def dashboard(request):
         ),
         **message_counts(practice),
         **slipping_away(practice),
+        "open_complaints": list(
+            Complaint.objects.filter(practice=practice, closed_at__isnull=True)
+            .select_related("client")
+            .order_by("received_at")[:10]
+        ),
+        "open_incidents": list(
+            Incident.objects.filter(practice=practice)
+            .exclude(status=Incident.Status.CLOSED)
+            .select_related("client")
+            .order_by("-reported_at")[:10]
+        ),
+        "now": timezone.now(),
     }
     return render(request, "practice/dashboard.html", context)
 
