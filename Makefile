@@ -37,6 +37,7 @@ bench: export SECRET_KEY ?= benchmark-only-key-not-for-any-server-0123456789abcd
 bench: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py bench_dispatcher --rows 10000
+	$(BIN)/python manage.py bench_report --sizes 10 50
 
 ## lint: ruff, as CI runs it
 lint: $(VENV)/.installed-dev
