@@ -45,6 +45,29 @@ def send_report(self, report_id):
     return IncidentReport.Status.SENT
 
 
+@shared_task
+def send_waiting_reports():
+    """Queue again any report still waiting after a few minutes (a lost ring, a dead worker)."""
+    cutoff = timezone.now() - timezone.timedelta(minutes=5)
+    with scopes_disabled():
+        waiting = list(
+            IncidentReport.objects.filter(
+                status=IncidentReport.Status.QUEUED, created_at__lt=cutoff
+            ).values_list("pk", flat=True)
+        )
+    for pk in waiting:
+        queue(pk)
+    return len(waiting)
+
+
+def queue(report_id):
+    """Hand a report to a worker; if the broker is down, the periodic sweep will."""
+    try:
+        send_report.delay(report_id)
+    except Exception as error:  # the broker is unreachable: the row waits in the database
+        log.warning("Could not queue report %s (%s); it will be retried.", report_id, error)
+
+
 def email_report(report):
     practice = report.practice
     message = EmailMessage(

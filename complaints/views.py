@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -206,7 +207,7 @@ def incident_report_send(request, public_id):
         cover_message=form.cleaned_data["cover_message"],
         status=IncidentReport.Status.QUEUED,
     )
-    tasks.send_report.delay_on_commit(report.pk)
+    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
     messages.success(request, f"The report is on its way to {report.sent_to}.")
     return redirect("complaints:incident", incident.public_id)
 
@@ -218,7 +219,7 @@ def report_resend(request, public_id):
     IncidentReport.objects.filter(pk=report.pk, status=IncidentReport.Status.FAILED).update(
         status=IncidentReport.Status.QUEUED, last_error=""
     )
-    tasks.send_report.delay_on_commit(report.pk)
+    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
     messages.success(request, "Sending it again.")
     return redirect("complaints:incident", report.incident.public_id)
 

@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "practice.tasks.record_heartbeat", "schedule": 60.0},
     "dispatch-followups": {"task": "followups.tasks.dispatch_due", "schedule": 60.0},
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
+    "send-waiting-reports": {
+        "task": "complaints.tasks.send_waiting_reports",
+        "schedule": 60.0 * 5,
+    },
 }
 # The dashboard warns when the scheduler has been silent for longer than this.
 HEARTBEAT_STALE_AFTER_SECONDS = env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=300)

@@ -193,3 +193,24 @@ def test_assistants_cannot_open_incidents(assistant_client, practice):
         assistant_client.get(reverse("complaints:incident", args=[incident.public_id])).status_code
         == 403
     )
+
+
+def test_a_report_left_waiting_is_sent_by_the_sweep(insured, owner):
+    incident = IncidentFactory(client__practice=insured)
+    report = services.make_report(
+        incident, owner, sent_to="claims@mutual.example", status=IncidentReport.Status.QUEUED
+    )
+    IncidentReport.objects.filter(pk=report.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    from practice.celery import app
+
+    app.conf.task_always_eager = True  # run what the sweep queues, here
+    try:
+        assert tasks.send_waiting_reports() == 1
+    finally:
+        app.conf.task_always_eager = False
+
+    report.refresh_from_db()
+    assert report.status == IncidentReport.Status.SENT
+    assert len(mail.outbox) == 1
