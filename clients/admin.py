@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from practice.admin import PracticeScopedAdmin
 
-from .models import Client, ConsentEvent, IntakeLink, IntakeSubmission
+from .models import Client, ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral
 
 
 @admin.register(Client)
@@ -37,3 +37,17 @@ class IntakeSubmissionAdmin(PracticeScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(PracticeScopedAdmin):
+    list_display = ("client", "practitioner", "created_at")
+    list_select_related = ("client", "practitioner")
+    search_fields = ("client__first_name", "client__last_name", "practitioner__name")
+
+
+@admin.register(MoveOn)
+class MoveOnAdmin(PracticeScopedAdmin):
+    list_display = ("client", "reason", "method", "created_at", "undone_at")
+    list_select_related = ("client",)
+    search_fields = ("client__first_name", "client__last_name")

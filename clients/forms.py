@@ -7,8 +7,10 @@ from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Subm
 from django import forms
 from django.utils import timezone
 
+from practice.models import Practitioner
+
 from . import health
-from .models import Channel, Client
+from .models import Channel, Client, MoveMethod, MoveReason
 
 TEXT_LIMIT = 1000
 
@@ -368,3 +370,55 @@ class ImportUploadForm(forms.Form):
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError("Choose a .csv file (spreadsheets can save as CSV).")
         return upload
+
+
+class PractitionerChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, practitioner):
+        accepting = "" if practitioner.accepting else " (not taking new clients)"
+        return f"{practitioner.name}, {practitioner.get_profession_display().lower()}{accepting}"
+
+
+def practitioners_of(practice):
+    return Practitioner.objects.filter(practice=practice).order_by("-accepting", "name")
+
+
+class MoveOnForm(forms.Form):
+    reason = forms.ChoiceField(choices=MoveReason.choices, widget=forms.RadioSelect)
+    method = forms.ChoiceField(choices=MoveMethod.choices, widget=forms.RadioSelect)
+    practitioners = PractitionerChoice(
+        queryset=Practitioner.objects.none(),  # set per practice in __init__
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Colleagues to recommend",
+    )
+    message = forms.CharField(
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea({"rows": 10}),
+        help_text="Drafted from your wording for this reason and way; change anything.",
+    )
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioners"].queryset = practitioners_of(practice)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("method") == MoveMethod.REFER_ON and not cleaned.get("practitioners"):
+            self.add_error("practitioners", "Choose who to refer them to.")
+        return cleaned
+
+
+class ReferForm(forms.Form):
+    practitioners = PractitionerChoice(
+        queryset=Practitioner.objects.none(),  # set per practice in __init__
+        widget=forms.CheckboxSelectMultiple,
+        label="Refer to",
+    )
+    reason = forms.CharField(max_length=300, help_text="For example: needs a physio assessment.")
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["practitioners"].queryset = practitioners_of(practice)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Record the referral"))

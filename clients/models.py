@@ -231,3 +231,77 @@ class IntakeSubmission(TenantModel):
 
     def flagged_conditions(self):
         return health.red_flags(self.answers.get("conditions", []))
+
+
+class MoveReason(models.TextChoices):
+    NEEDS_NOT_MET = "needs", "My work does not meet their needs"
+    BOUNDARIES = "boundaries", "Boundaries not kept"
+    PRACTICE_FULL = "full", "Practice full"
+    OTHER = "other", "Other"
+
+
+class MoveMethod(models.TextChoices):
+    REFER_ON = "refer", "Refer them on"
+    WILL_NOT_SEE = "end", "Tell them I will not see them again"
+    DECLINE_NEW = "decline", "Decline a new client"
+
+
+class Referral(TenantModel):
+    """The client was pointed to another practitioner (while staying, or on leaving)."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="referrals")
+    practitioner = models.ForeignKey(
+        "practice.Practitioner", on_delete=models.PROTECT, related_name="referrals"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.client} referred to {self.practitioner}"
+
+
+class MoveOn(TenantModel):
+    """The end of a therapeutic relationship: why, how, and the message that was sent."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="move_ons")
+    reason = models.CharField(max_length=12, choices=MoveReason.choices)
+    method = models.CharField(max_length=12, choices=MoveMethod.choices)
+    message = models.TextField(max_length=4000)
+    followup = models.ForeignKey(
+        "followups.FollowUp", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.client} moved on ({self.get_reason_display()})"
+
+
+class MoveOnTemplate(TenantModel):
+    """A practice's own wording for one reason and method of moving a client on."""
+
+    reason = models.CharField(max_length=12, choices=MoveReason.choices)
+    method = models.CharField(max_length=12, choices=MoveMethod.choices)
+    body = models.TextField(max_length=4000)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "reason", "method"], name="one_wording_per_way"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} / {self.get_method_display()}"

@@ -11,10 +11,18 @@ from django_ratelimit.decorators import ratelimit
 from django_scopes import scope, scopes_disabled
 
 from practice.models import Practice
+from practice.referrals import accepting_practitioners
 from practice.tenancy import get_for_practice, practice_required
 
-from . import answers, importing, services, timeline
-from .forms import ClientFilterForm, ClientForm, ImportUploadForm, IntakeForm
+from . import answers, importing, moving_on, services, timeline
+from .forms import (
+    ClientFilterForm,
+    ClientForm,
+    ImportUploadForm,
+    IntakeForm,
+    MoveOnForm,
+    ReferForm,
+)
 from .models import Client, IntakeLink, IntakeSubmission, hash_token
 
 PAGE_SIZE = 25
@@ -43,8 +51,13 @@ def client_list(request):
             clients = clients.filter(has_red_flags=True)
         if data["intake_pending"]:
             clients = clients.filter(intake_completed_at__isnull=True)
-        clients = clients.order_by(*ClientFilterForm.SORTS[data["sort"] or "name"], "pk")
+    sort = form.cleaned_data["sort"] if form.is_valid() and form.cleaned_data["sort"] else "name"
+    clients = clients.annotate(**moving_on.signal_counts(moving_on.twelve_months_ago())).order_by(
+        *ClientFilterForm.SORTS[sort], "pk"
+    )
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    for client in page.object_list:
+        client.signals = moving_on.boundary_signals(client, request.practice)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -103,9 +116,14 @@ def record_consents(client, form, user):
 
 @practice_required
 def client_detail(request, public_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = get_for_practice(
+        request,
+        Client.objects.annotate(**moving_on.signal_counts(moving_on.twelve_months_ago())),
+        public_id=public_id,
+    )
     submissions = list(client.intake_submissions.order_by("-version"))
     latest = next((s for s in submissions if s.applied), None)
+    signals = moving_on.boundary_signals(client, request.practice)
     context = {
         "client": client,
         "submissions": submissions,
@@ -115,6 +133,10 @@ def client_detail(request, public_id):
         "links": client.intake_links.all()[:5],
         "consent_events": client.consent_events.select_related("by")[:10],
         "timeline": timeline.for_client(client),
+        "signals": signals,
+        "signals_over": any(over for _, over in signals),
+        "move_on": client.move_ons.filter(undone_at=None).first(),
+        "referrals": client.referrals.select_related("practitioner")[:5],
     }
     return render(request, "clients/detail.html", context)
 
@@ -211,6 +233,65 @@ def client_import(request):
     return render(request, "clients/import.html", {"form": form})
 
 
+@practice_required
+def move_on(request, public_id):
+    """Choose why and how, see the drafted message, edit it, send it."""
+    client = get_for_practice(request, Client, public_id=public_id)
+    form = MoveOnForm(request.POST or None, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        practitioners = list(data["practitioners"])
+        if request.POST.get("action") == "send" and data["message"].strip():
+            record = moving_on.move_client_on(
+                client,
+                reason=data["reason"],
+                method=data["method"],
+                practitioners=practitioners,
+                message=data["message"],
+                by=request.user,
+            )
+            channel = record.followup.get_channel_display().lower() if record.followup else ""
+            messages.success(
+                request, f"{client.first_name} is moved on. The message goes out by {channel}."
+            )
+            return redirect("clients:detail", client.public_id)
+        draft = moving_on.draft_message(client, data["reason"], data["method"], practitioners)
+        form = MoveOnForm(
+            initial={**data, "practitioners": practitioners, "message": draft},
+            practice=request.practice,
+        )
+        return render(
+            request, "clients/move_on.html", {"client": client, "form": form, "drafted": True}
+        )
+    return render(request, "clients/move_on.html", {"client": client, "form": form})
+
+
+@require_POST
+@practice_required
+def move_on_undo(request, public_id, move_id):
+    client = get_for_practice(request, Client, public_id=public_id)
+    record = get_for_practice(request, client.move_ons.filter(undone_at=None), public_id=move_id)
+    moving_on.undo_move_on(record)
+    messages.success(request, f"{client.first_name} is an active client again.")
+    return redirect("clients:detail", client.public_id)
+
+
+@practice_required
+def refer(request, public_id):
+    """Refer a client to colleagues while continuing to see them."""
+    client = get_for_practice(request, Client, public_id=public_id)
+    form = ReferForm(request.POST or None, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        for practitioner in form.cleaned_data["practitioners"]:
+            moving_on.refer(
+                client, practitioner, reason=form.cleaned_data["reason"], by=request.user
+            )
+        messages.success(request, "Referral recorded.")
+        return redirect("clients:detail", client.public_id)
+    title = f"Refer {client.first_name} to a colleague"
+    return render(request, "clients/form.html", {"form": form, "client": client, "title": title})
+
+
 # --- What clients see -----------------------------------------------------------------
 
 
@@ -252,7 +333,10 @@ def intake_by_link(request, token):
 def intake_public(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     if practice.is_full:
-        return render(request, "clients/intake/practice_full.html", {"practice": practice})
+        with scope(practice=practice):
+            colleagues = list(accepting_practitioners(practice))
+        context = {"practice": practice, "practitioners": colleagues}
+        return render(request, "clients/intake/practice_full.html", context)
     with scope(practice=practice):
         form = IntakeForm(request.POST or None, practice=practice)
         if request.method == "POST":

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clients.models import IntakeLink, hash_token
 
-from .models import CheckIn, Kind
+from .models import PREWRITTEN_KINDS, CheckIn, Kind
 
 ENGINE = Engine(autoescape=False)
 UNSUBSCRIBE_SALT = "followups.unsubscribe"
@@ -65,6 +65,7 @@ DEFAULTS = {
         "about your health and how you would like to be contacted:\n{{ link }}\n\n"
         "It takes about five minutes.\n\n{{ practice }}",
     ),
+    Kind.MOVE_ON: ("A message from {{ practice }}", ""),
     Kind.INSURANCE: (
         "Your indemnity insurance expires on {{ expires }}",
         "Your professional indemnity insurance ({{ insurer }}, policy {{ policy }}) "
@@ -176,5 +177,7 @@ def render(followup, rule, *, sample=False):
     """Return (subject, body) for the follow-up, or raise RenderError."""
     subject_template, body_template = wording(rule, followup.kind)
     context = context_for(followup, sample=sample)
+    if followup.kind in PREWRITTEN_KINDS and followup.body:
+        return render_text(subject_template, context)[:200], followup.body
     subject = render_text(subject_template, context).splitlines()
     return (subject[0] if subject else "")[:200], render_text(body_template, context)

@@ -20,10 +20,20 @@ class Kind(models.TextChoices):
     COMPLAINT = "complaint", "Complaint follow-up"
     INTAKE_LINK = "intake_link", "Intake form link"
     INSURANCE = "insurance", "Insurance expiry reminder"
+    MOVE_ON = "move_on", "Message about moving on"
 
 
 # Kinds that are about care or a booking, sent even on a day another message went out.
-URGENT_KINDS = {Kind.CHECKIN, Kind.REMINDER, Kind.COMPLAINT, Kind.INTAKE_LINK, Kind.INSURANCE}
+URGENT_KINDS = {
+    Kind.CHECKIN,
+    Kind.REMINDER,
+    Kind.COMPLAINT,
+    Kind.INTAKE_LINK,
+    Kind.INSURANCE,
+    Kind.MOVE_ON,
+}
+# Kinds whose body the therapist wrote for this one client: sent as written.
+PREWRITTEN_KINDS = {Kind.MOVE_ON}
 # Kinds that try to win business: never to a client who was moved on or is inactive.
 MARKETING_KINDS = {Kind.THANK_YOU, Kind.CANCELLATION, Kind.LAPSED}
 

@@ -26,6 +26,7 @@ DEFAULT_RULES = {
     Kind.COMPLAINT: {"days": 3, "at_time": datetime.time(10, 0)},
     Kind.INTAKE_LINK: {},
     Kind.INSURANCE: {"sequence": "30, 7", "at_time": datetime.time(9, 0)},
+    Kind.MOVE_ON: {},
 }
 
 
@@ -59,9 +60,9 @@ def choose_channel(client):
     return Channel.TASK
 
 
-def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0):
+def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0, body=""):
     """Add a follow-up unless its rule is off or the same one exists; return it or None."""
-    if not rule_for(practice, kind).enabled:
+    if kind != Kind.MOVE_ON and not rule_for(practice, kind).enabled:
         return None
     followup, _ = FollowUp.objects.get_or_create(
         idempotency_key=key,
@@ -73,6 +74,7 @@ def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0):
             "due_at": due_at,
             "appointment": appointment,
             "step": step,
+            "body": body,
         },
     )
     ring_after_commit()
@@ -96,7 +98,10 @@ def on_status_changed(appointment, old_status, **kwargs):
         plan_checkin(appointment)
         if first_visit(appointment):
             plan_thank_you(appointment)
-    elif appointment.status in Appointment.CANCELLED:
+    elif appointment.status in Appointment.CANCELLED and appointment.client.status not in (
+        Client.Status.MOVED_ON,
+        Client.Status.INACTIVE,
+    ):
         plan_cancellation_sequence(appointment)
 
 

@@ -115,6 +115,7 @@ RULE_FIELDS = {
     Kind.COMPLAINT: ("days", "at_time"),
     Kind.INTAKE_LINK: (),
     Kind.INSURANCE: ("sequence", "at_time"),
+    Kind.MOVE_ON: (),
 }
 
 
@@ -149,7 +150,7 @@ def rule_form_class(kind):
 
 @owner_required
 def rule_list(request):
-    rules = [planning.rule_for(request.practice, kind) for kind in Kind]
+    rules = [planning.rule_for(request.practice, kind) for kind in Kind if kind != Kind.MOVE_ON]
     return render(request, "followups/rules.html", {"rules": rules})
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import Http404
 
-from .models import Heartbeat, Membership, Practice, User
+from .models import Heartbeat, Membership, Practice, Practitioner, User
 from .tenancy import TenantModel
 
 
@@ -120,3 +120,10 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Practitioner)
+class PractitionerAdmin(PracticeScopedAdmin):
+    list_display = ("name", "profession", "accepting", "area")
+    list_filter = ("profession", "accepting")
+    search_fields = ("name", "clinic", "area", "specialties")

@@ -105,6 +105,10 @@ class PracticeSettingsForm(forms.ModelForm):
             "insurance_policy_number",
             "insurance_expires_on",
             "insurer_claims_email",
+            "late_arrival_limit",
+            "no_show_limit",
+            "late_cancellation_limit",
+            "unpaid_limit",
         )
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
@@ -129,5 +133,12 @@ class PracticeSettingsForm(forms.ModelForm):
                 "insurance_policy_number",
                 "insurance_expires_on",
                 "insurer_claims_email",
+            ),
+            Fieldset(
+                "When to flag a pattern (in 12 months)",
+                "late_arrival_limit",
+                "no_show_limit",
+                "late_cancellation_limit",
+                "unpaid_limit",
             ),
         )

@@ -99,6 +99,12 @@ class Practice(models.Model):
     insurance_expires_on = models.DateField("policy expiry date", null=True, blank=True)
     insurer_claims_email = models.EmailField("insurer's claims e-mail", blank=True)
 
+    # Boundary signals: how many in 12 months before the client page shows a hint.
+    late_arrival_limit = models.PositiveSmallIntegerField(default=3)
+    no_show_limit = models.PositiveSmallIntegerField(default=2)
+    late_cancellation_limit = models.PositiveSmallIntegerField(default=2)
+    unpaid_limit = models.PositiveSmallIntegerField(default=1)
+
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -173,3 +179,45 @@ class Heartbeat(models.Model):
             return None, True
         age = (timezone.now() - row.last_seen_at).total_seconds()
         return row.last_seen_at, age > settings.HEARTBEAT_STALE_AFTER_SECONDS
+
+
+class Practitioner(TenantModel):
+    """Someone in the practice's referral network."""
+
+    class Profession(models.TextChoices):
+        MASSAGE = "massage", "Massage therapist"
+        PHYSIO = "physio", "Physiotherapist"
+        CHIRO = "chiro", "Chiropractor"
+        OSTEO = "osteo", "Osteopath"
+        DOCTOR = "doctor", "Doctor"
+        COUNSELLOR = "counsellor", "Counsellor"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=120)
+    profession = models.CharField(max_length=12, choices=Profession.choices)
+    specialties = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated, e.g. deep tissue, sports, prenatal."
+    )
+    clinic = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    website = models.URLField(blank=True)
+    area = models.CharField(max_length=120, blank=True, help_text="Where they work.")
+    accepting = models.BooleanField("accepting new clients", default=True)
+    accepting_confirmed_on = models.DateField("last confirmed", null=True, blank=True)
+    notes = models.TextField("private notes", max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_profession_display()})"
+
+    @property
+    def specialty_list(self):
+        return [s.strip() for s in self.specialties.split(",") if s.strip()]
+
+    def contact_lines(self):
+        """The details a client needs to get in touch, one per line."""
+        parts = [self.clinic, self.area, self.phone, self.email, self.website]
+        return "\n".join(p for p in parts if p)

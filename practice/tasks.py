@@ -1,11 +1,16 @@
 """Periodic jobs of the practice app."""
 
 import logging
+import smtplib
 
 from celery import shared_task
 from celery.signals import beat_init
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django_scopes import scope
 
-from .models import Heartbeat
+from . import referrals
+from .models import Heartbeat, Practice
 
 log = logging.getLogger(__name__)
 
@@ -23,3 +28,29 @@ def record_heartbeat():
 def send_first_heartbeat(sender=None, **kwargs):
     """Beat's schedule first fires a minute after start; don't show a false alarm till then."""
     record_heartbeat.delay()
+
+
+@shared_task(bind=True, max_retries=4)
+def send_referral_list(self, practice_id, to, note):
+    """E-mail the practice's list of colleagues (PDF) to someone it cannot take on."""
+    practice = Practice.objects.get(pk=practice_id)
+    with scope(practice=practice):
+        body = (note + "\n\n" if note else "") + (
+            f"Attached is a list of colleagues recommended by {practice.name}."
+        )
+        message = EmailMessage(
+            subject=f"Recommended practitioners from {practice.name}",
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[to],
+            reply_to=[practice.email] if practice.email else None,
+        )
+        message.attach(
+            "recommended-practitioners.pdf",
+            referrals.referral_list_pdf(practice),
+            "application/pdf",
+        )
+        try:
+            message.send()
+        except (smtplib.SMTPException, OSError) as error:
+            raise self.retry(exc=error, countdown=60 * 4**self.request.retries) from error

@@ -5,7 +5,7 @@ from django.urls import include, path
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
-from . import views
+from . import referrals, views
 from .forms import EmailAuthenticationForm
 
 auth_patterns = [
@@ -34,6 +34,11 @@ practice_patterns = (
         path("new/", views.practice_create, name="create"),
         path("switch/", views.practice_switch_list, name="switch_list"),
         path("switch/<uuid:public_id>/", views.practice_switch, name="switch"),
+        path("referrals/", referrals.referral_list, name="referrals"),
+        path("referrals/new/", referrals.practitioner_create, name="practitioner_create"),
+        path("referrals/<uuid:public_id>/", referrals.practitioner_edit, name="practitioner_edit"),
+        path("referrals/list.pdf", referrals.referral_pdf, name="referral_pdf"),
+        path("referrals/send/", referrals.referral_send, name="referral_send"),
     ],
     "practice",
 )

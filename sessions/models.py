@@ -83,6 +83,7 @@ class Appointment(TenantModel):
         null=True, blank=True, validators=[MaxValueValidator(600)]
     )
     cancellation_reason = models.CharField(max_length=300, blank=True)
+    unpaid = models.BooleanField("not paid yet", default=False)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from clients.models import Client as ClientRecord
-from clients.models import ConsentEvent, IntakeLink, IntakeSubmission
+from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
-from practice.models import Membership, Practice, User
+from practice.models import Membership, Practice, Practitioner, User
 from practice.tenancy import TenantModel
 from sessions.calendar import issue_feed
 from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
@@ -134,6 +134,26 @@ OBJECT_URLS |= {
 }
 
 
+def move_on_of(practice):
+    client = ClientFactory(practice=practice)
+    record = MoveOn.objects.create(
+        practice=practice, client=client, reason="needs", method="refer", message="Bye"
+    )
+    return {"public_id": client.public_id, "move_id": record.public_id}
+
+
+OBJECT_URLS |= {
+    "clients:move_on": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:move_on_undo": move_on_of,
+    "clients:refer": lambda practice: {"public_id": client_of(practice).public_id},
+    "practice:practitioner_edit": lambda practice: {
+        "public_id": Practitioner.objects.create(
+            practice=practice, name="Sam Physio", profession="physio"
+        ).public_id
+    },
+}
+
+
 def calendar_token(practice):
     user = MembershipFactory(practice=practice).user
     return issue_feed(practice, user)
@@ -175,6 +195,21 @@ MODEL_OBJECTS = {
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
     Service: lambda practice: ServiceFactory(practice=practice),
+    Practitioner: lambda practice: Practitioner.objects.create(
+        practice=practice, name="Sam Physio", profession="physio"
+    ),
+    Referral: lambda practice: Referral.objects.create(
+        practice=practice,
+        client=ClientFactory(practice=practice),
+        practitioner=Practitioner.objects.create(practice=practice, name="A", profession="physio"),
+    ),
+    MoveOn: lambda practice: MoveOn.objects.create(
+        practice=practice,
+        client=ClientFactory(practice=practice),
+        reason="needs",
+        method="refer",
+        message="Bye",
+    ),
     Complaint: lambda practice: ComplaintFactory(client__practice=practice),
     ComplaintStep: lambda practice: ComplaintStep.objects.create(
         practice=practice,

@@ -21,6 +21,10 @@ def settings_data(**overrides):
         "insurance_policy_number": "PI-123",
         "insurance_expires_on": "2027-03-31",
         "insurer_claims_email": "claims@insurer.example",
+        "late_arrival_limit": "3",
+        "no_show_limit": "2",
+        "late_cancellation_limit": "2",
+        "unpaid_limit": "1",
     }
     return data | overrides
 

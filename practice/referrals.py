@@ -1,0 +1,140 @@
+"""The referral network: the practice's list of trusted colleagues, on screen, on paper
+(PDF) and by e-mail to someone the practice cannot take on."""
+
+from django import forms
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from weasyprint import HTML
+
+from . import tasks
+from .models import Practitioner
+from .tenancy import get_for_practice, practice_required
+
+
+class PractitionerForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Practitioner
+        fields = (
+            "name",
+            "profession",
+            "specialties",
+            "clinic",
+            "phone",
+            "email",
+            "website",
+            "area",
+            "accepting",
+            "accepting_confirmed_on",
+            "notes",
+        )
+        widgets = {
+            "accepting_confirmed_on": forms.DateInput({"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea({"rows": 3}),
+        }
+
+
+class SendListForm(forms.Form):
+    to = forms.EmailField(label="Send to")
+    note = forms.CharField(
+        label="Your message", max_length=2000, required=False, widget=forms.Textarea({"rows": 3})
+    )
+
+
+def accepting_practitioners(practice):
+    return Practitioner.objects.filter(practice=practice, accepting=True).order_by(
+        "profession", "name"
+    )
+
+
+@practice_required
+def referral_list(request):
+    practitioners = Practitioner.objects.filter(practice=request.practice)
+    query = request.GET.get("q", "").strip()[:100]
+    if query:
+        practitioners = practitioners.filter(
+            Q(name__icontains=query)
+            | Q(clinic__icontains=query)
+            | Q(area__icontains=query)
+            | Q(specialties__icontains=query)
+        )
+    if profession := request.GET.get("profession"):
+        practitioners = practitioners.filter(profession=profession)
+    if specialty := request.GET.get("specialty", "").strip():
+        practitioners = practitioners.filter(specialties__icontains=specialty)
+    if request.GET.get("accepting"):
+        practitioners = practitioners.filter(accepting=True)
+    context = {
+        "practitioners": practitioners.order_by("-accepting", "name"),
+        "professions": Practitioner.Profession.choices,
+        "send_form": SendListForm(),
+    }
+    return render(request, "practice/referrals.html", context)
+
+
+@practice_required
+def practitioner_create(request):
+    form = PractitionerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        practitioner = form.save(commit=False)
+        practitioner.practice = request.practice
+        practitioner.save()
+        messages.success(request, f"{practitioner.name} added to your referral list.")
+        return redirect("practice:referrals")
+    return render(
+        request, "practice/practitioner_form.html", {"form": form, "title": "Add a colleague"}
+    )
+
+
+@practice_required
+def practitioner_edit(request, public_id):
+    practitioner = get_for_practice(request, Practitioner, public_id=public_id)
+    form = PractitionerForm(request.POST or None, instance=practitioner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved.")
+        return redirect("practice:referrals")
+    context = {"form": form, "title": f"Edit {practitioner.name}"}
+    return render(request, "practice/practitioner_form.html", context)
+
+
+def referral_list_pdf(practice):
+    html = render_to_string(
+        "pdf/referral_list.html",
+        {
+            "practice": practice,
+            "practitioners": accepting_practitioners(practice),
+            "today": timezone.localdate(),
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+@practice_required
+def referral_pdf(request):
+    response = HttpResponse(referral_list_pdf(request.practice), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="colleagues.pdf"'
+    return response
+
+
+@require_POST
+@practice_required
+def referral_send(request):
+    form = SendListForm(request.POST)
+    if form.is_valid():
+        practice_id, data = request.practice.pk, form.cleaned_data
+        transaction.on_commit(
+            lambda: tasks.send_referral_list.delay(practice_id, data["to"], data["note"]),
+            robust=True,
+        )
+        messages.success(request, f"The list of colleagues is on its way to {data['to']}.")
+    else:
+        messages.error(request, "Give a valid e-mail address to send the list to.")
+    return redirect("practice:referrals")
