@@ -48,6 +48,17 @@ def wording(practice, reason, method):
     return saved.body if saved else default_wording(reason, method)
 
 
+def save_wording(practice, reason, method, text):
+    """Keep the practice's own wording; going back to ours removes theirs."""
+    text = text.strip().replace("\r\n", "\n")
+    if not text or text == default_wording(reason, method):
+        MoveOnTemplate.objects.filter(practice=practice, reason=reason, method=method).delete()
+        return
+    MoveOnTemplate.objects.update_or_create(
+        practice=practice, reason=reason, method=method, defaults={"body": text}
+    )
+
+
 def practitioner_text(practitioners):
     blocks = []
     for practitioner in practitioners:

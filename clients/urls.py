@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.client_list, name="list"),
     path("new/", views.client_create, name="create"),
     path("import/", views.client_import, name="import"),
+    path("move-on-wording/", views.move_on_wording, name="move_on_wording"),
     path("<uuid:public_id>/", views.client_detail, name="detail"),
     path("<uuid:public_id>/edit/", views.client_edit, name="edit"),
     path("<uuid:public_id>/export.json", views.client_export, name="export"),

@@ -12,7 +12,7 @@ from django_scopes import scope, scopes_disabled
 
 from practice.models import Practice
 from practice.referrals import accepting_practitioners
-from practice.tenancy import get_for_practice, practice_required
+from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import answers, importing, moving_on, services, timeline
 from .forms import (
@@ -23,7 +23,7 @@ from .forms import (
     MoveOnForm,
     ReferForm,
 )
-from .models import Client, IntakeLink, IntakeSubmission, hash_token
+from .models import Client, IntakeLink, IntakeSubmission, MoveMethod, MoveReason, hash_token
 
 PAGE_SIZE = 25
 NEW_LINK_KEY = "new_intake_link"
@@ -264,6 +264,31 @@ def move_on(request, public_id):
             request, "clients/move_on.html", {"client": client, "form": form, "drafted": True}
         )
     return render(request, "clients/move_on.html", {"client": client, "form": form})
+
+
+@owner_required
+def move_on_wording(request):
+    """The practice's wording for each reason and way of moving a client on."""
+    rows = []
+    for reason, reason_label in MoveReason.choices:
+        for method, method_label in MoveMethod.choices:
+            name = f"wording-{reason}-{method}"
+            current = moving_on.wording(request.practice, reason, method)
+            rows.append(
+                {
+                    "name": name,
+                    "reason": reason_label,
+                    "method": method_label,
+                    "text": request.POST.get(name, current)[:4000],
+                    "key": (reason, method),
+                }
+            )
+    if request.method == "POST":
+        for row in rows:
+            moving_on.save_wording(request.practice, *row["key"], row["text"])
+        messages.success(request, "Wording saved.")
+        return redirect("clients:move_on_wording")
+    return render(request, "clients/move_on_wording.html", {"rows": rows})
 
 
 @require_POST

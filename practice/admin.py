@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.http import Http404
 
 from .models import Heartbeat, Membership, Practice, Practitioner, User
@@ -24,6 +25,7 @@ class PracticeScopedAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
 
     readonly_fields = ("public_id",)
     exclude = ("practice",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
