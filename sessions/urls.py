@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:public_id>/", views.appointment_detail, name="detail"),
     path("<uuid:public_id>/move/", views.appointment_reschedule, name="reschedule"),
     path("<uuid:public_id>/status/", views.appointment_status, name="status"),
+    path("<uuid:public_id>/paid/", views.appointment_paid, name="paid"),
     path("<uuid:public_id>/note/", views.note_edit, name="note"),
     path("<uuid:public_id>/note/sign/", views.note_sign, name="note_sign"),
     path("<uuid:public_id>/note/amend/", views.note_amend, name="note_amend"),

@@ -149,6 +149,17 @@ def appointment_status(request, public_id):
     return redirect("sessions:detail", appointment.public_id)
 
 
+@require_POST
+@practice_required
+def appointment_paid(request, public_id):
+    """Mark a completed session paid or not paid yet (an unpaid one counts as a signal)."""
+    appointment = get_for_practice(request, Appointment, public_id=public_id)
+    appointment.unpaid = request.POST.get("unpaid") == "1"
+    appointment.save(update_fields=["unpaid", "updated_at"])
+    messages.success(request, "Marked not paid yet." if appointment.unpaid else "Marked paid.")
+    return redirect("sessions:detail", appointment.public_id)
+
+
 def note_initial(appointment):
     """Fields and areas of the client's previous note, for "copy from last note"."""
     last = services.previous_note(appointment)

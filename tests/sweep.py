@@ -88,6 +88,7 @@ OBJECT_URLS |= {
     "sessions:detail": appointment_of,
     "sessions:reschedule": appointment_of,
     "sessions:status": appointment_of,
+    "sessions:paid": appointment_of,
     "sessions:note": noted_appointment_of,
     "sessions:note_sign": noted_appointment_of,
     "sessions:note_amend": noted_appointment_of,

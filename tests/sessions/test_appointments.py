@@ -160,3 +160,16 @@ def test_the_week_view_groups_sessions_by_day(owner_client, practice):
     assert response.context["monday"] == monday
     assert len(days[datetime.date(2026, 11, 25)]) == 1
     assert sum(len(v) for v in days.values()) == 1
+
+
+def test_a_completed_session_is_marked_not_paid_and_paid(owner_client, practice):
+    appointment = AppointmentFactory(client__practice=practice, status=Status.COMPLETED)
+    url = reverse("sessions:paid", args=[appointment.public_id])
+
+    owner_client.post(url, {"unpaid": "1"})
+    appointment.refresh_from_db()
+    assert appointment.unpaid
+
+    owner_client.post(url, {"unpaid": "0"})
+    appointment.refresh_from_db()
+    assert not appointment.unpaid
