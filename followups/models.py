@@ -181,6 +181,9 @@ class CheckIn(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
     comment = models.TextField(max_length=2000, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How the client rated the session, 1 to 5."
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     # "Worse" answers alert the therapist until they mark it seen.
     alerted_at = models.DateTimeField(null=True, blank=True)

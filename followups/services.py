@@ -32,11 +32,11 @@ def checkin_for_token(token):
 
 
 @transaction.atomic
-def record_checkin_answer(checkin, answer, comment):
-    """Keep the client's answer; a "worse" alerts the therapist once."""
-    checkin.answer, checkin.comment = answer, comment
+def record_checkin_answer(checkin, answer, comment, rating=None):
+    """Keep the client's answer (and rating); a "worse" alerts the therapist once."""
+    checkin.answer, checkin.comment, checkin.rating = answer, comment, rating
     checkin.answered_at = timezone.now()
-    checkin.save(update_fields=["answer", "comment", "answered_at"])
+    checkin.save(update_fields=["answer", "comment", "rating", "answered_at"])
     if answer == CheckIn.Answer.WORSE and checkin.alerted_at is None:
         alert_worse(checkin)
 

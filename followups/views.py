@@ -101,6 +101,8 @@ def send_intake_link(request, public_id):
 def checkin_seen(request, public_id):
     checkin = get_for_practice(request, CheckIn, public_id=public_id)
     services.mark_seen(checkin, request.user)
+    if request.headers.get("HX-Request"):
+        return HttpResponse("")  # htmx removes the item
     return redirect("dashboard")
 
 
@@ -203,7 +205,9 @@ def checkin_reply(request, token):
         answers = CheckIn.Answer
         if request.method == "POST" and request.POST.get("answer") in answers.values:
             comment = request.POST.get("comment", "")[:2000]
-            services.record_checkin_answer(checkin, request.POST["answer"], comment)
+            rating = request.POST.get("rating")
+            rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
+            services.record_checkin_answer(checkin, request.POST["answer"], comment, rating)
             return render(
                 request,
                 "followups/checkin_thanks.html",

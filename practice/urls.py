@@ -5,7 +5,7 @@ from django.urls import include, path
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
-from . import referrals, views
+from . import dashboard, referrals, views
 from .forms import EmailAuthenticationForm
 
 auth_patterns = [
@@ -47,7 +47,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("accounts/", include(auth_patterns)),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("practice/", include(practice_patterns)),
     path("clients/", include("clients.urls")),
     path("sessions/", include("sessions.urls")),

@@ -12,7 +12,9 @@ from sessions.services import sign_note
 
 from ..factories import (
     AppointmentFactory,
+    CheckInFactory,
     ClientFactory,
+    ComplaintFactory,
     IntakeSubmissionFactory,
     SessionNoteFactory,
 )
@@ -101,13 +103,27 @@ def test_an_assistant_sees_the_dashboard_without_settings_links(assistant_client
 def test_it_runs_a_fixed_number_of_queries(
     owner_client, practice, count, django_assert_max_num_queries
 ):
-    for _ in range(count):
-        IntakeSubmissionFactory(client=ClientFactory(practice=practice), needs_review=True)
+    now = timezone.now()
+    for n in range(count):  # rows for every section
+        client = ClientFactory(practice=practice, status="active", source="search")
+        IntakeSubmissionFactory(client=client, needs_review=True)
+        AppointmentFactory(client=client, start=now, status="booked")
+        AppointmentFactory(client=client, start=now + datetime.timedelta(days=1))
+        for weeks in (20, 24, 28):
+            CheckInFactory(
+                appointment__client=client,
+                answer="better",
+                rating=4,
+                appointment__start=now - datetime.timedelta(weeks=weeks),
+                answered_at=now,
+            )
+        ComplaintFactory(client=client)
 
-    # One query per section; the number must not grow with the rows.
-    with django_assert_max_num_queries(14):
+    # One query per section (and the page's own few); it must not grow with the rows.
+    with django_assert_max_num_queries(21):
         response = owner_client.get(URL)
     assert len(response.context["intakes_to_review"]) == min(count, 5)
+    assert len(response.context["today"]) == count
 
 
 def test_it_lists_intake_forms_waiting_for_review_and_new_enquiries(owner_client, practice):

@@ -1,0 +1,153 @@
+"""The therapist's dashboard: who is coming today, what needs attention, and who is
+slipping away. Each section is one query (or a fixed few), whatever the practice's size."""
+
+import datetime
+import zoneinfo
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from clients.models import Client, IntakeSubmission
+from complaints.models import Complaint, Incident
+from followups.models import CheckIn, FollowUp
+from followups.planning import lapsed_clients
+from sessions.models import Appointment
+from sessions.services import overdue_unsigned
+
+from . import metrics, tasks
+from .models import Heartbeat
+from .tenancy import practice_required
+
+INSURANCE_WARNING_DAYS = 30
+
+
+@practice_required
+def dashboard(request):
+    practice = request.practice
+    last_beat, beat_stale = Heartbeat.status(tasks.HEARTBEAT)
+    days_left = practice.insurance_days_left()
+    now = timezone.now()
+    context = {
+        **today(practice, now),
+        "tomorrow_intake": intake_missing_tomorrow(practice, now),
+        "rebooking": metrics.rebooking(practice, now),
+        "checkins": metrics.checkins(practice, now),
+        "chart": metrics.chart(metrics.months(practice, now)),
+        "sources": metrics.sources(practice),
+        "last_beat": last_beat,
+        "beat_stale": beat_stale,
+        "insurance_days_left": days_left,
+        "insurance_warning": days_left is not None and days_left <= INSURANCE_WARNING_DAYS,
+        "setup_missing": setup_missing(practice),
+        "intakes_to_review": intakes_to_review(practice),
+        "new_prospects": new_prospects(practice),
+        "unsigned": list(overdue_unsigned(practice)[:10]),
+        "worse": list(
+            CheckIn.objects.filter(practice=practice, answer="worse", seen_at__isnull=True)
+            .select_related("client", "appointment")
+            .order_by("-answered_at")[:10]
+        ),
+        **message_counts(practice),
+        **slipping_away(practice),
+        "open_complaints": list(
+            Complaint.objects.filter(practice=practice, closed_at__isnull=True)
+            .select_related("client")
+            .order_by("received_at")[:10]
+        ),
+        "open_incidents": list(
+            Incident.objects.filter(practice=practice)
+            .exclude(status=Incident.Status.CLOSED)
+            .select_related("client")
+            .order_by("-reported_at")[:10]
+        ),
+        "now": now,
+    }
+    return render(request, "practice/dashboard.html", context)
+
+
+def local_day(practice, now, offset=0):
+    tz = zoneinfo.ZoneInfo(practice.time_zone)
+    day = timezone.localtime(now, tz).date() + datetime.timedelta(days=offset)
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return start, start + datetime.timedelta(days=1)
+
+
+def today(practice, now):
+    """Today's sessions with what to know about each client."""
+    start, end = local_day(practice, now)
+    appointments = list(
+        Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
+        .exclude(status__in=Appointment.CANCELLED)
+        .select_related("client", "service", "note")
+        .order_by("start")
+    )
+    return {"today": appointments}
+
+
+def intake_missing_tomorrow(practice, now):
+    """Tomorrow's sessions whose client has not filled in the intake form."""
+    start, end = local_day(practice, now, offset=1)
+    return list(
+        Appointment.objects.filter(
+            practice=practice,
+            start__gte=start,
+            start__lt=end,
+            status=Appointment.Status.BOOKED,
+            client__intake_completed_at__isnull=True,
+        )
+        .select_related("client")
+        .order_by("start")
+    )
+
+
+def slipping_away(practice, shown=5):
+    """Lapsed clients, most valuable first, and the yearly revenue they represent."""
+    lapsed = lapsed_clients(practice)
+    return {
+        "lapsed": lapsed[:shown],
+        "lapsed_count": len(lapsed),
+        "revenue_at_risk": sum(row["revenue_at_risk"] for row in lapsed),
+    }
+
+
+def message_counts(practice):
+    """Failed messages and open to-dos, in one query."""
+    return FollowUp.objects.filter(practice=practice).aggregate(
+        failed_messages=Count("pk", filter=Q(status=FollowUp.Status.FAILED)),
+        todos_due=Count(
+            "pk", filter=Q(channel="task", status=FollowUp.Status.SENT, done_at__isnull=True)
+        ),
+    )
+
+
+def setup_missing(practice):
+    """The settings a new practice has not filled in yet, in plain words."""
+    missing = []
+    if not (
+        practice.insurer_name and practice.insurance_policy_number and practice.insurance_expires_on
+    ):
+        missing.append("your indemnity insurer, policy number and expiry date")
+    if not practice.insurer_claims_email:
+        missing.append("your insurer's claims e-mail")
+    if not practice.cancellation_policy:
+        missing.append("your cancellation policy")
+    if not practice.late_arrival_policy:
+        missing.append("your late-arrival policy")
+    return missing
+
+
+def intakes_to_review(practice, limit=5):
+    """New-client forms that matched an existing client and wait for the therapist."""
+    return list(
+        IntakeSubmission.objects.filter(practice=practice, needs_review=True)
+        .select_related("client")
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def new_prospects(practice, days=7):
+    since = timezone.now() - timezone.timedelta(days=days)
+    return Client.objects.filter(
+        practice=practice, status=Client.Status.PROSPECT, created_at__gte=since
+    ).count()

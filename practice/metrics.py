@@ -1,0 +1,162 @@
+"""The dashboard's retention figures, each computed in the database.
+
+Every function takes the practice and "now", runs one query, and returns plain numbers;
+the definitions shown on the dashboard say the same as the docstrings here.
+"""
+
+import datetime
+import zoneinfo
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from clients.models import Client
+from followups.models import CheckIn, FollowUp, Kind
+from sessions.models import Appointment
+
+YEAR = datetime.timedelta(days=365)
+REBOOK_WINDOW = datetime.timedelta(days=60)
+SETTLE = datetime.timedelta(days=30)  # sessions this recent have not had time to rebook
+REGULAR_VISITS = 3
+
+Status = Appointment.Status
+NOT_CANCELLED = [Status.BOOKED, Status.COMPLETED]
+
+
+def percent(part, whole):
+    return round(100 * part / whole) if whole else None
+
+
+def rebooked_within(window):
+    """Exists: the same client has another (not cancelled) session starting in the window."""
+    return Exists(
+        Appointment.objects.filter(
+            client=OuterRef("client"),
+            start__gt=OuterRef("start"),
+            start__lte=OuterRef("start") + window,
+            status__in=NOT_CANCELLED,
+        )
+    )
+
+
+def rebooking(practice, now):
+    """Of sessions completed between 12 months and 30 days ago, the share followed by
+    another session within 60 days; the same for cancellations by the client."""
+    window = Q(start__gte=now - YEAR, start__lt=now - SETTLE)
+    cancelled = [Status.CANCELLED_CLIENT, Status.LATE_CANCELLATION]
+    row = (
+        Appointment.objects.filter(window, practice=practice)
+        .annotate(rebooked=rebooked_within(REBOOK_WINDOW))
+        .aggregate(
+            sessions=Count("pk", filter=Q(status=Status.COMPLETED)),
+            sessions_rebooked=Count("pk", filter=Q(status=Status.COMPLETED, rebooked=True)),
+            cancellations=Count("pk", filter=Q(status__in=cancelled)),
+            cancellations_rebooked=Count("pk", filter=Q(status__in=cancelled, rebooked=True)),
+        )
+    )
+    return {
+        **row,
+        "after_sessions": percent(row["sessions_rebooked"], row["sessions"]),
+        "after_cancellations": percent(row["cancellations_rebooked"], row["cancellations"]),
+    }
+
+
+def checkins(practice, now):
+    """Check-ins sent in the last 12 months, the share answered, the answers, and the
+    average session rating (1-5) clients gave. (Two queries.)"""
+    since = now - YEAR
+    sent = FollowUp.objects.filter(
+        practice=practice, kind=Kind.CHECKIN, status=FollowUp.Status.SENT, sent_at__gte=since
+    ).count()
+    row = CheckIn.objects.filter(practice=practice, created_at__gte=since).aggregate(
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        better=Count("pk", filter=Q(answer=CheckIn.Answer.BETTER)),
+        same=Count("pk", filter=Q(answer=CheckIn.Answer.SAME)),
+        worse=Count("pk", filter=Q(answer=CheckIn.Answer.WORSE)),
+        rating=Avg("rating"),
+    )
+    row["sent"] = sent
+    answered = row["answered"]
+    return {
+        **row,
+        "response_rate": percent(answered, row["sent"]),
+        "better_share": percent(row["better"], answered),
+        "same_share": percent(row["same"], answered),
+        "worse_share": percent(row["worse"], answered),
+        "rating": round(row["rating"], 1) if row["rating"] is not None else None,
+    }
+
+
+def months(practice, now):
+    """For each of the last 12 months: completed visits and distinct clients seen."""
+    tz = zoneinfo.ZoneInfo(practice.time_zone)
+    local_now = timezone.localtime(now, tz)
+    first = (local_now.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
+    start = datetime.datetime.combine(first.date(), datetime.time.min, tzinfo=tz)
+    rows = (
+        Appointment.objects.filter(practice=practice, status=Status.COMPLETED, start__gte=start)
+        .annotate(month=TruncMonth("start", tzinfo=tz))
+        .values("month")
+        .annotate(visits=Count("pk"), clients=Count("client", distinct=True))
+        .order_by("month")
+    )
+    by_month = {row["month"].date().replace(day=1): row for row in rows}
+    result, day = [], first.date()
+    for _ in range(12):
+        row = by_month.get(day, {})
+        result.append(
+            {"month": day, "visits": row.get("visits", 0), "clients": row.get("clients", 0)}
+        )
+        day = (day + datetime.timedelta(days=32)).replace(day=1)
+    return result
+
+
+def chart(month_rows, width=600, height=160):
+    """Coordinates for a server-drawn SVG: visit bars and a line of clients seen."""
+    top = max([r["visits"] for r in month_rows] + [r["clients"] for r in month_rows] + [1])
+    step = width / len(month_rows)
+    bars, points = [], []
+    for index, row in enumerate(month_rows):
+        bar = row["visits"] / top * (height - 20)
+        x = index * step
+        bars.append(
+            {
+                **row,
+                "x": round(x + step * 0.15, 1),
+                "w": round(step * 0.7, 1),
+                "y": round(height - bar, 1),
+                "h": round(bar, 1),
+                "label_x": round(x + step / 2, 1),
+            }
+        )
+        points.append(f"{x + step / 2:.1f},{height - row['clients'] / top * (height - 20):.1f}")
+    return {"bars": bars, "line": " ".join(points), "width": width, "height": height}
+
+
+def sources(practice):
+    """Clients by how they heard of the practice, and how many became regulars
+    (three or more completed visits)."""
+    visits = Subquery(
+        Appointment.objects.filter(client=OuterRef("pk"), status=Status.COMPLETED)
+        .values("client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        Client.objects.filter(practice=practice)
+        .annotate(visits=Coalesce(visits, 0))
+        .values("source")
+        .annotate(clients=Count("pk"), regulars=Count("pk", filter=Q(visits__gte=REGULAR_VISITS)))
+        .order_by("-clients", "source")
+    )
+    labels = dict(Client.Source.choices)
+    return [
+        {
+            "source": labels.get(row["source"], "Not recorded"),
+            "clients": row["clients"],
+            "regulars": row["regulars"],
+            "share": percent(row["regulars"], row["clients"]),
+        }
+        for row in rows
+    ]

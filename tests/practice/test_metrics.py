@@ -1,0 +1,93 @@
+"""Each dashboard figure against a small practice computed by hand."""
+
+import datetime
+import zoneinfo
+
+import pytest
+
+from followups.models import Kind
+from practice import metrics
+
+from ..factories import AppointmentFactory, CheckInFactory, ClientFactory, FollowUpFactory
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=LONDON)
+
+
+def at(days_ago):
+    return NOW - datetime.timedelta(days=days_ago)
+
+
+def test_rebooking_rates(practice):
+    ada, ben, cy = (ClientFactory(practice=practice) for _ in range(3))
+    # Ada: 200 and 170 days ago (rebooked within 60), then 100 (not rebooked: next is 20).
+    for days in (200, 170, 100, 20):
+        AppointmentFactory(client=ada, start=at(days), status="completed")
+    # Ben: one completed session, never back.
+    AppointmentFactory(client=ben, start=at(150), status="completed")
+    # Cy: cancels twice; rebooks 10 days after the first cancellation only.
+    AppointmentFactory(client=cy, start=at(120), status="cancelled_client")
+    AppointmentFactory(client=cy, start=at(110), status="completed")
+    AppointmentFactory(client=cy, start=at(50), status="late_cancellation")
+
+    figures = metrics.rebooking(practice, NOW)
+
+    # Completed in window (365..30 days ago): Ada 200, 170, 100; Ben 150; Cy 110 -> 5.
+    # Followed within 60 days: Ada 200 (170), Ada 170 (no: next is 100, 70 days) -> 1 of 5.
+    assert (figures["sessions"], figures["sessions_rebooked"]) == (5, 1)
+    assert figures["after_sessions"] == 20
+    assert (figures["cancellations"], figures["cancellations_rebooked"]) == (2, 1)
+    assert figures["after_cancellations"] == 50
+
+
+def test_check_in_figures(practice):
+    client = ClientFactory(practice=practice)
+    for n in range(4):
+        FollowUpFactory(client=client, kind=Kind.CHECKIN, status="sent", sent_at=at(10 + n))
+    CheckInFactory(appointment__client=client, answer="better", rating=4, answered_at=at(9))
+    CheckInFactory(appointment__client=client, answer="better", rating=5, answered_at=at(8))
+    CheckInFactory(appointment__client=client, answer="worse", answered_at=at(7))
+    CheckInFactory(appointment__client=client)  # not answered
+
+    figures = metrics.checkins(practice, NOW)
+
+    assert (figures["sent"], figures["answered"]) == (4, 3)
+    assert figures["response_rate"] == 75
+    assert (figures["better_share"], figures["same_share"], figures["worse_share"]) == (67, 0, 33)
+    assert figures["rating"] == 4.5
+
+
+def test_visits_and_clients_per_month(practice):
+    ada, ben = ClientFactory(practice=practice), ClientFactory(practice=practice)
+    october = datetime.datetime(2026, 10, 5, 10, 0, tzinfo=LONDON)
+    AppointmentFactory(client=ada, start=october, status="completed")
+    AppointmentFactory(client=ada, start=october + datetime.timedelta(days=14), status="completed")
+    AppointmentFactory(client=ben, start=october, status="completed")
+    AppointmentFactory(client=ben, start=october, status="no_show")
+
+    rows = metrics.months(practice, NOW)
+
+    assert len(rows) == 12
+    assert rows[0]["month"] == datetime.date(2025, 12, 1)
+    assert rows[-1]["month"] == datetime.date(2026, 11, 1)
+    october_row = next(r for r in rows if r["month"] == datetime.date(2026, 10, 1))
+    assert (october_row["visits"], october_row["clients"]) == (3, 2)
+    assert sum(r["visits"] for r in rows) == 3
+    drawn = metrics.chart(rows)
+    assert len(drawn["bars"]) == 12 and len(drawn["line"].split()) == 12
+
+
+@pytest.mark.parametrize("visits", [2, 3])
+def test_sources_count_regulars_from_three_visits(practice, visits):
+    regular = ClientFactory(practice=practice, source="promotion")
+    ClientFactory(practice=practice, source="promotion")
+    ClientFactory(practice=practice, source="search")
+    for n in range(visits):
+        AppointmentFactory(client=regular, start=at(30 * n + 1), status="completed")
+
+    rows = {row["source"]: row for row in metrics.sources(practice)}
+
+    promotion = rows["Promotion or voucher"]
+    assert promotion["clients"] == 2
+    assert promotion["regulars"] == (1 if visits == 3 else 0)
+    assert rows["Web search"]["regulars"] == 0
