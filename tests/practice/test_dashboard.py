@@ -104,7 +104,7 @@ def test_it_runs_a_fixed_number_of_queries(
     owner_client, practice, count, django_assert_max_num_queries
 ):
     now = timezone.now()
-    for n in range(count):  # rows for every section
+    for _ in range(count):  # rows for every section
         client = ClientFactory(practice=practice, status="active", source="search")
         IntakeSubmissionFactory(client=client, needs_review=True)
         AppointmentFactory(client=client, start=now, status="booked")
