@@ -206,7 +206,7 @@ def submission_review(request, public_id, submission_id):
     return redirect("clients:detail", client.public_id)
 
 
-@practice_required
+@owner_required
 def client_export(request, public_id):
     """The client's whole record as JSON (their right of access)."""
     client = get_for_practice(request, Client, public_id=public_id)

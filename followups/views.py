@@ -243,6 +243,7 @@ def signed_by_twilio(request):
 
 
 @csrf_exempt  # Twilio posts without our CSRF token; its signature is checked instead
+@ratelimit(key="ip", rate="120/m", method="POST", block=True)
 @require_POST
 def inbound_sms(request):
     if not signed_by_twilio(request):

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django_ratelimit.decorators import ratelimit
 
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
@@ -18,10 +19,13 @@ auth_patterns = [
     ),
     path(
         "password_reset/",
-        auth_views.PasswordResetView.as_view(
-            subject_template_name="emails/password_reset-subject.txt",
-            email_template_name="emails/password_reset-body-text.txt",
-            html_email_template_name="emails/password_reset-body-html.html",
+        # A few reset e-mails an hour per address: enough for a person, useless for a flood.
+        ratelimit(key="ip", rate="5/h", method="POST", block=True)(
+            auth_views.PasswordResetView.as_view(
+                subject_template_name="emails/password_reset-subject.txt",
+                email_template_name="emails/password_reset-body-text.txt",
+                html_email_template_name="emails/password_reset-body-html.html",
+            )
         ),
         name="password_reset",
     ),
@@ -31,6 +35,8 @@ auth_patterns = [
 practice_patterns = (
     [
         path("settings/", views.practice_settings, name="settings"),
+        path("people/", views.members, name="members"),
+        path("people/<uuid:public_id>/unlock/", views.unlock, name="unlock"),
         path("new/", views.practice_create, name="create"),
         path("switch/", views.practice_switch_list, name="switch_list"),
         path("switch/<uuid:public_id>/", views.practice_switch, name="switch"),

@@ -56,6 +56,9 @@ def client_and(related):
 # URL name -> function(practice) returning the URL's kwargs for an object of `practice`.
 OBJECT_URLS = {
     "practice:switch": lambda practice: {"public_id": practice.public_id},
+    "practice:unlock": lambda practice: {
+        "public_id": MembershipFactory(practice=practice).public_id
+    },
     "clients:detail": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:edit": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:export": lambda practice: {"public_id": client_of(practice).public_id},
