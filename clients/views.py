@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 from django_scopes import scope, scopes_disabled
 
+from practice import audit
 from practice.models import Practice
 from practice.referrals import accepting_practitioners
 from practice.tenancy import get_for_practice, owner_required, practice_required
@@ -124,6 +125,7 @@ def client_detail(request, public_id):
     submissions = list(client.intake_submissions.order_by("-version"))
     latest = next((s for s in submissions if s.applied), None)
     signals = moving_on.boundary_signals(client, request.practice)
+    audit.record(request, audit.Action.VIEW, "client record and health answers", client)
     context = {
         "client": client,
         "submissions": submissions,
@@ -180,6 +182,7 @@ def submission_detail(request, public_id, submission_id):
     client = get_for_practice(request, Client, public_id=public_id)
     submission = get_for_practice(request, client.intake_submissions, public_id=submission_id)
     older = client.intake_submissions.filter(version__lt=submission.version).first()
+    audit.record(request, audit.Action.VIEW, f"intake form version {submission.version}", client)
     context = {
         "client": client,
         "submission": submission,
@@ -210,6 +213,7 @@ def submission_review(request, public_id, submission_id):
 def client_export(request, public_id):
     """The client's whole record as JSON (their right of access)."""
     client = get_for_practice(request, Client, public_id=public_id)
+    audit.record(request, audit.Action.EXPORT, "the whole client record (JSON)", client)
     response = JsonResponse(services.export_client(client), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="client-{client.public_id}.json"'
     return response

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
+from practice import audit
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import reports, services, tasks
@@ -143,8 +144,10 @@ def incident_detail(request, public_id):
     form = IncidentForm(request.POST or None, instance=incident, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         form.save()
+        audit.record(request, audit.Action.CHANGE, "incident", incident.client)
         messages.success(request, "Saved.")
         return redirect("complaints:incident", incident.public_id)
+    audit.record(request, audit.Action.VIEW, "incident", incident.client)
     practice = request.practice
     send_form = SendReportForm(
         initial={
@@ -189,6 +192,7 @@ def incident_report_preview(request, public_id):
     """The report as it would be sent now (not stored)."""
     incident = get_for_practice(request, Incident, public_id=public_id)
     pdf, _ = reports.render_pdf(incident)
+    audit.record(request, audit.Action.RENDER, "incident report", incident.client)
     return pdf_response(pdf, "incident-report-preview.pdf")
 
 
@@ -208,6 +212,9 @@ def incident_report_send(request, public_id):
         status=IncidentReport.Status.QUEUED,
     )
     transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
+    audit.record(
+        request, audit.Action.EMAIL, f"incident report to {report.sent_to}", incident.client
+    )
     messages.success(request, f"The report is on its way to {report.sent_to}.")
     return redirect("complaints:incident", incident.public_id)
 
@@ -227,7 +234,10 @@ def report_resend(request, public_id):
 @owner_required
 def report_download(request, public_id):
     """The stored copy, byte for byte as it was sent."""
-    report = get_for_practice(request, IncidentReport, public_id=public_id)
+    report = get_for_practice(
+        request, IncidentReport.objects.select_related("incident"), public_id=public_id
+    )
+    audit.record(request, audit.Action.EXPORT, "stored incident report", report.incident.client)
     return pdf_response(bytes(report.pdf), f"incident-report-{report.created_at:%Y%m%d-%H%M}.pdf")
 
 

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.http import Http404
 
-from .models import Heartbeat, Membership, Practice, Practitioner, User
+from .models import AuditEvent, Heartbeat, Membership, Practice, Practitioner, User
 from .tenancy import TenantModel
 
 
@@ -129,3 +129,22 @@ class PractitionerAdmin(PracticeScopedAdmin):
     list_display = ("name", "profession", "accepting", "area")
     list_filter = ("profession", "accepting")
     search_fields = ("name", "clinic", "area", "specialties")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(PracticeScopedAdmin):
+    """Read only: nobody edits or deletes the audit trail, here or anywhere."""
+
+    list_display = ("at", "user", "action", "what", "client", "ip_address")
+    list_filter = ("action",)
+    list_select_related = ("user", "client")
+    search_fields = ("what", "client__first_name", "client__last_name", "user__email")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 from django_countries.fields import CountryField
+from django_scopes import ScopedManager
 
 from .tenancy import TenantModel
 
@@ -221,3 +222,52 @@ class Practitioner(TenantModel):
         """The details a client needs to get in touch, one per line."""
         parts = [self.clinic, self.area, self.phone, self.email, self.website]
         return "\n".join(p for p in parts if p)
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit trail cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("The audit trail cannot be deleted.")
+
+
+class AuditEvent(TenantModel):
+    """Who looked at, changed, exported, rendered or sent a client's clinical data."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        SIGN = "sign", "Signed"
+        EXPORT = "export", "Exported"
+        RENDER = "render", "Rendered a PDF of"
+        EMAIL = "email", "E-mailed"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client = models.ForeignKey(
+        "clients.Client", null=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    what = models.CharField(max_length=120)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(AuditQuerySet), practice="practice"
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display().lower()} {self.what}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise PermissionError("The audit trail cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit trail cannot be deleted.")

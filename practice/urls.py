@@ -36,6 +36,7 @@ practice_patterns = (
     [
         path("settings/", views.practice_settings, name="settings"),
         path("people/", views.members, name="members"),
+        path("audit/", views.audit_trail, name="audit"),
         path("people/<uuid:public_id>/unlock/", views.unlock, name="unlock"),
         path("new/", views.practice_create, name="create"),
         path("switch/", views.practice_switch_list, name="switch_list"),

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from clients.models import Client
+
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
-from .models import Membership
+from .models import AuditEvent, Membership
 from .services import create_practice
 from .tenancy import get_for_practice, owner_required, switch_practice
 
@@ -108,3 +111,27 @@ def unlock(request, public_id):
     axes_reset(username=membership.user.email)
     messages.success(request, f"{membership.user} can sign in again.")
     return redirect("practice:members")
+
+
+@owner_required
+def audit_trail(request):
+    """Who saw or did what with clinical data, for one client or one person."""
+    events = AuditEvent.objects.filter(practice=request.practice).select_related("user", "client")
+    client = user = None
+    if client_id := request.GET.get("client"):
+        client = get_for_practice(request, Client, public_id=client_id)
+        events = events.filter(client=client)
+    if member_id := request.GET.get("member"):
+        member = get_for_practice(
+            request, Membership.objects.select_related("user"), public_id=member_id
+        )
+        user = member.user
+        events = events.filter(user=user)
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "client": client,
+        "person": user,
+        "members": Membership.objects.filter(practice=request.practice).select_related("user"),
+    }
+    return render(request, "practice/audit.html", context)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
+from practice import audit
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import services
@@ -100,6 +101,9 @@ def appointment_detail(request, public_id):
         .prefetch_related("areas", "techniques", "amendments__by")
         .first()
     )
+    if note is not None:
+        when = timezone.localtime(appointment.start).strftime("%d %b %Y")
+        audit.record(request, audit.Action.VIEW, f"session note of {when}", appointment.client)
     context = {"appointment": appointment, "note": note}
     return render(request, "sessions/appointment_detail.html", context)
 
@@ -205,6 +209,7 @@ def note_edit(request, public_id):
             save_areas(areas, note)
             highest = services.flag_pain(note)
         warn_about_pain(request, note, highest)
+        audit.record(request, audit.Action.CHANGE, "session note", appointment.client)
         messages.success(request, "Note saved. Sign it when it is complete.")
         return redirect("sessions:detail", appointment.public_id)
     context = {"form": form, "areas": areas, "appointment": appointment, "note": note}
@@ -242,6 +247,7 @@ def note_sign(request, public_id):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     else:
+        audit.record(request, audit.Action.SIGN, "session note", note.client)
         messages.success(request, "Signed. The note is now locked; changes are amendments.")
     return redirect("sessions:detail", public_id)
 
@@ -270,6 +276,9 @@ def note_amend(request, public_id):
             reason.add_error(None, error)
         else:
             warn_about_pain(request, note, note.highest_pain())
+            audit.record(
+                request, audit.Action.CHANGE, "signed session note (amendment)", note.client
+            )
             messages.success(request, "Amendment saved; the original stays on record.")
             return redirect("sessions:detail", public_id)
     context = {

@@ -18,7 +18,7 @@ from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, R
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
-from practice.models import Membership, Practice, Practitioner, User
+from practice.models import AuditEvent, Membership, Practice, Practitioner, User
 from practice.tenancy import TenantModel
 from sessions.calendar import issue_feed
 from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
@@ -199,6 +199,9 @@ MODEL_OBJECTS = {
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
     Service: lambda practice: ServiceFactory(practice=practice),
+    AuditEvent: lambda practice: AuditEvent.objects.create(
+        practice=practice, action="view", what="client record"
+    ),
     Practitioner: lambda practice: Practitioner.objects.create(
         practice=practice, name="Sam Physio", profession="physio"
     ),
