@@ -73,6 +73,9 @@ class Client(TenantModel):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Erased at the client's request: personal data gone, clinical records kept until then.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retain_until = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:public_id>/move-on/", views.move_on, name="move_on"),
     path("<uuid:public_id>/move-on/<uuid:move_id>/undo/", views.move_on_undo, name="move_on_undo"),
     path("<uuid:public_id>/refer/", views.refer, name="refer"),
+    path("<uuid:public_id>/erase/", views.erase, name="erase"),
     path("<uuid:public_id>/intake-link/", views.intake_link_create, name="link_create"),
     path("<uuid:public_id>/intake-link/new/", views.intake_link_show, name="link_show"),
     path(

@@ -15,7 +15,7 @@ from practice.models import Practice
 from practice.referrals import accepting_practitioners
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import answers, importing, moving_on, services, timeline
+from . import answers, erasure, importing, moving_on, services, timeline
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -268,6 +268,23 @@ def move_on(request, public_id):
             request, "clients/move_on.html", {"client": client, "form": form, "drafted": True}
         )
     return render(request, "clients/move_on.html", {"client": client, "form": form})
+
+
+@owner_required
+def erase(request, public_id):
+    """Erase a client's personal data at their request (confirm first)."""
+    client = get_for_practice(request, Client, public_id=public_id)
+    if request.method == "POST" and request.POST.get("confirm") == "erase":
+        audit.record(request, audit.Action.CHANGE, "erased the client's personal data", client)
+        erasure.erase_client(client)
+        messages.success(
+            request,
+            f"Personal data erased. Signed notes and incidents are kept until "
+            f"{client.retain_until:%d %B %Y}, then deleted.",
+        )
+        return redirect("clients:list")
+    context = {"client": client, "years": settings.CLINICAL_RETENTION_YEARS}
+    return render(request, "clients/erase.html", context)
 
 
 @owner_required

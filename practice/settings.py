@@ -222,6 +222,8 @@ FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=300)
 
 # --- Clients --------------------------------------------------------------------------
 INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=14)
+# Signed notes and incidents of an erased client are kept this long after the last one.
+CLINICAL_RETENTION_YEARS = env.int("CLINICAL_RETENTION_YEARS", default=8)
 
 # --- Background work ------------------------------------------------------------------
 if REDIS_URL:
@@ -256,6 +258,7 @@ CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "practice.tasks.record_heartbeat", "schedule": 60.0},
     "dispatch-followups": {"task": "followups.tasks.dispatch_due", "schedule": 60.0},
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
+    "purge-erased-clients": {"task": "clients.tasks.purge_erased", "schedule": 60.0 * 60 * 24},
     "send-waiting-reports": {
         "task": "complaints.tasks.send_waiting_reports",
         "schedule": 60.0 * 5,

@@ -150,6 +150,7 @@ OBJECT_URLS |= {
     "clients:move_on": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:move_on_undo": move_on_of,
     "clients:refer": lambda practice: {"public_id": client_of(practice).public_id},
+    "clients:erase": lambda practice: {"public_id": client_of(practice).public_id},
     "practice:practitioner_edit": lambda practice: {
         "public_id": Practitioner.objects.create(
             practice=practice, name="Sam Physio", profession="physio"

@@ -1,0 +1,80 @@
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+
+from clients import erasure
+from clients.models import Client, IntakeSubmission
+from clients.tasks import purge_erased
+from practice.models import AuditEvent, Membership
+from sessions import services as session_services
+from sessions.models import SessionNote
+
+from ..factories import (
+    ClientFactory,
+    IncidentFactory,
+    IntakeSubmissionFactory,
+    SessionNoteFactory,
+)
+
+
+def test_erasing_removes_personal_data_and_keeps_signed_records(owner_client, owner, practice):
+    robin = ClientFactory(
+        practice=practice,
+        first_name="Robin",
+        email="robin@example.com",
+        mobile="+447911123456",
+        private_notes="Knee surgery 2019",
+        allergies="Latex",
+        has_red_flags=True,
+        red_flags=["pregnancy"],
+    )
+    IntakeSubmissionFactory(client=robin)
+    signed = SessionNoteFactory(
+        appointment__client=robin, appointment__start=timezone.now() - datetime.timedelta(days=10)
+    )
+    session_services.sign_note(signed, Membership.objects.get(user=owner))
+    SessionNoteFactory(appointment__client=robin)  # an unsigned draft
+    IncidentFactory(client=robin)
+
+    owner_client.post(reverse("clients:erase", args=[robin.public_id]), {"confirm": "erase"})
+
+    robin.refresh_from_db()
+    assert (robin.first_name, robin.email, robin.mobile, robin.private_notes) == (
+        "Erased",
+        "",
+        "",
+        "",
+    )
+    assert not robin.has_red_flags and robin.allergies == ""
+    assert not IntakeSubmission.objects.filter(client=robin).exists()
+    assert list(SessionNote.objects.filter(client=robin)) == [signed]
+    assert SessionNote.objects.get(pk=signed.pk).verify()  # still trustworthy
+    assert robin.incidents.count() == 1
+    expected_year = timezone.localtime(signed.appointment.start).year + 8
+    assert robin.retain_until.year >= expected_year
+    assert AuditEvent.objects.filter(client=robin, what__startswith="erased").exists()
+
+
+def test_kept_records_are_purged_after_the_retention_period(practice, owner):
+    robin = ClientFactory(practice=practice)
+    SessionNoteFactory(appointment__client=robin)
+    IncidentFactory(client=robin)
+    erasure.erase_client(robin)
+    Client.objects.filter(pk=robin.pk).update(retain_until=datetime.date(2020, 1, 1))
+    waiting = ClientFactory(practice=practice)
+    erasure.erase_client(waiting)
+
+    assert purge_erased() == 1
+
+    assert not Client.objects.filter(pk=robin.pk).exists()
+    assert Client.objects.filter(pk=waiting.pk).exists()
+
+
+def test_only_the_owner_erases(assistant_client, practice):
+    robin = ClientFactory(practice=practice, first_name="Robin")
+    response = assistant_client.post(
+        reverse("clients:erase", args=[robin.public_id]), {"confirm": "erase"}
+    )
+    robin.refresh_from_db()
+    assert response.status_code == 403 and robin.first_name == "Robin"
