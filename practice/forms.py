@@ -109,6 +109,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "no_show_limit",
             "late_cancellation_limit",
             "unpaid_limit",
+            "require_two_factor",
         )
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
@@ -134,6 +135,7 @@ class PracticeSettingsForm(forms.ModelForm):
                 "insurance_expires_on",
                 "insurer_claims_email",
             ),
+            Fieldset("Security", "require_two_factor"),
             Fieldset(
                 "When to flag a pattern (in 12 months)",
                 "late_arrival_limit",

@@ -77,6 +77,11 @@ class Practice(models.Model):
     country = CountryField(
         default="GB", help_text="Phone numbers without a country code are read as from here."
     )
+    require_two_factor = models.BooleanField(
+        "everyone signs in with a code from their phone",
+        default=False,
+        help_text="Two-step sign-in for every member of the practice.",
+    )
     is_full = models.BooleanField(
         "practice is full",
         default=False,

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "practice",
     "clients",
     "sessions.apps.SessionsConfig",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "practice.tenancy.CurrentPracticeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -130,6 +134,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
+
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Massage practice")
 
 # --- Time and language ----------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

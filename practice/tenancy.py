@@ -13,11 +13,13 @@ Three pieces, used by every app:
 import uuid
 import zoneinfo
 from functools import wraps
+from urllib.parse import quote
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import ScopedManager, scope, scopes_disabled
 
@@ -107,6 +109,11 @@ def practice_required(view):
             from django.contrib.auth.views import redirect_to_login
 
             return redirect_to_login(request.get_full_path())
+        # Imported here for the same reason: the OTP models load after this module.
+        from .two_factor import needs_code
+
+        if target := needs_code(request):
+            return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         if request.practice is None:
             return redirect("practice:create")
         return view(request, *args, **kwargs)

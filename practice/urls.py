@@ -6,7 +6,7 @@ from django_ratelimit.decorators import ratelimit
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
-from . import dashboard, referrals, views
+from . import dashboard, referrals, two_factor, views
 from .forms import EmailAuthenticationForm
 
 auth_patterns = [
@@ -29,6 +29,8 @@ auth_patterns = [
         ),
         name="password_reset",
     ),
+    path("two-step/", two_factor.setup, name="two_factor_setup"),
+    path("two-step/verify/", two_factor.verify, name="two_factor_verify"),
     path("", include("django.contrib.auth.urls")),
 ]
 

@@ -53,6 +53,6 @@ def test_the_timeline_runs_a_fixed_number_of_queries(
         IntakeSubmissionFactory(client=client, version=n + 1)
 
     # The page, a fixed number for each app's timeline entries (none per row), one audit row.
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):  # incl. the two-step sign-in check (2)
         response = owner_client.get(reverse("clients:detail", args=[client.public_id]))
     assert len(response.context["timeline"]) == 3 * count
