@@ -4,6 +4,7 @@ django-otp does the cryptography and remembers, per session, that the code was g
 these views only set it up and ask for it.
 """
 
+import base64
 import secrets
 
 import segno
