@@ -4,7 +4,6 @@ django-otp does the cryptography and remembers, per session, that the code was g
 these views only set it up and ask for it.
 """
 
-import base64
 import secrets
 
 import segno
