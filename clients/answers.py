@@ -1,6 +1,6 @@
 """Intake answers as a therapist reads them: short labels, choices spelled out."""
 
-from .forms import IntakeForm
+from .forms import CONTACT_FIELDS, IntakeForm
 
 # The therapist's words for the client's questions.
 LABELS = {
@@ -21,20 +21,7 @@ LABELS = {
     "signed_name": "Signed as",
 }
 # Shown in the client's contact card already.
-CONTACT = {
-    "first_name",
-    "last_name",
-    "pronouns",
-    "date_of_birth",
-    "email",
-    "mobile",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "preferred_channel",
-    "email_consent",
-    "sms_consent",
-}
+CONTACT = set(CONTACT_FIELDS)
 PAIN_FIELDS = {f"pain_{part}_{n}" for part in ("area", "level") for n in IntakeForm.PAIN_ROWS}
 EMPTY = "—"
 

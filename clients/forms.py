@@ -13,6 +13,21 @@ from . import health
 from .models import Channel, Client, MoveMethod, MoveReason
 
 TEXT_LIMIT = 1000
+# The intake answers that are the client's contact details (the rest is health and wishes).
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "pronouns",
+    "date_of_birth",
+    "email",
+    "mobile",
+    "address",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "preferred_channel",
+    "email_consent",
+    "sms_consent",
+)
 
 
 def normalise_phone(value, region):
@@ -258,21 +273,8 @@ class IntakeForm(ContactRulesMixin, forms.Form):
         """Prefill a returning client's form with what we already hold."""
         latest = client.intake_submissions.order_by("-version").first()
         initial = dict(latest.answers) if latest else {}
-        for field in (
-            "first_name",
-            "last_name",
-            "pronouns",
-            "email",
-            "mobile",
-            "address",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "preferred_channel",
-            "email_consent",
-            "sms_consent",
-        ):
+        for field in CONTACT_FIELDS:
             initial[field] = getattr(client, field)
-        initial["date_of_birth"] = client.date_of_birth
         for name in ("policies_accepted", "treatment_consent", "signed_name"):
             initial.pop(name, None)  # asked afresh every time
         return initial

@@ -3,12 +3,10 @@ from django import forms
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from clients.models import Client
+from sessions.forms import DATETIME_FORMATS, DATETIME_INPUT
 from sessions.models import Appointment
 
 from .models import Complaint, ComplaintStep, Incident
-
-DATETIME = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M"]
 
 
 class SessionChoices(SafeModelMultipleChoiceField):
@@ -27,7 +25,7 @@ def limit_to_practice(form, practice, client=None):
 
 
 class ComplaintForm(forms.ModelForm):
-    received_at = forms.DateTimeField(widget=DATETIME, input_formats=DATETIME_FORMATS)
+    received_at = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
 
     class Meta:
         model = Complaint
@@ -60,9 +58,12 @@ class ComplaintForm(forms.ModelForm):
 
 class IncidentForm(forms.ModelForm):
     onset_at = forms.DateTimeField(
-        label="Symptoms started", widget=DATETIME, input_formats=DATETIME_FORMATS, required=False
+        label="Symptoms started",
+        widget=DATETIME_INPUT,
+        input_formats=DATETIME_FORMATS,
+        required=False,
     )
-    reported_at = forms.DateTimeField(widget=DATETIME, input_formats=DATETIME_FORMATS)
+    reported_at = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
 
     class Meta:
         model = Incident
@@ -112,7 +113,7 @@ class StepForm(forms.Form):
     offer = forms.ChoiceField(choices=[("", "—"), *Complaint.Offer.choices], required=False)
     offer_value = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2, required=False)
     follow_up_at = forms.DateTimeField(
-        widget=DATETIME, input_formats=DATETIME_FORMATS, required=False
+        widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS, required=False
     )
     outcome = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 2}))
     lessons = forms.CharField(max_length=2000, required=False, widget=forms.Textarea({"rows": 2}))

@@ -9,6 +9,7 @@ from clients.models import Client
 from .models import Appointment, NoteArea, Service, SessionNote, Technique
 
 DATETIME_INPUT = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M"]
 
 
 def form_helper(layout=None):
@@ -20,7 +21,7 @@ def form_helper(layout=None):
 
 
 class AppointmentForm(forms.ModelForm):
-    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
 
     class Meta:
         model = Appointment
@@ -64,7 +65,7 @@ class AppointmentForm(forms.ModelForm):
 
 
 class RescheduleForm(forms.Form):
-    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=["%Y-%m-%dT%H:%M"])
+    start = forms.DateTimeField(widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=600)
 
     def __init__(self, *args, **kwargs):
