@@ -6,6 +6,7 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients"
 
     def ready(self):
-        from . import services, timeline
+        from . import record, services, timeline
 
         timeline.register(services.intake_entries)
+        record.register(services.record_part)

@@ -5,7 +5,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import health
+from . import health, record
 from .models import CONSENT_CHANNELS, Client, IntakeSubmission
 from .timeline import Entry
 
@@ -111,37 +111,21 @@ def dismiss_submission(submission):
     submission.save(update_fields=["needs_review", "reviewed_at"])
 
 
-def export_client(client):
-    """Everything held about a client, as plain data."""
-    fields = [f.name for f in Client._meta.fields if f.name not in ("id", "practice")]
-    record = {name: json_value(getattr(client, name)) for name in fields}
-    return {
-        "practice": client.practice.name,
-        "exported_at": timezone.now().isoformat(),
-        "client": record,
-        "consent_history": [
-            {"channel": e.channel, "given": e.given, "how": e.how, "at": e.at.isoformat()}
-            for e in client.consent_events.all()
-        ],
-        "intake_submissions": [
-            {
-                "version": s.version,
-                "via": s.via,
-                "submitted_at": s.submitted_at.isoformat(),
-                "signed_name": s.signed_name,
-                "answers": s.answers,
-            }
-            for s in client.intake_submissions.order_by("version")
-        ],
-    }
-
-
-def json_value(value):
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if value is None or isinstance(value, (bool, int, float, str, list, dict)):
-        return value
-    return str(value)
+def record_part(client):
+    """The client's own details, consent history and every intake version, for the export."""
+    return record.Part(
+        "client",
+        {
+            "details": record.plain(client, exclude=("has_red_flags",)),
+            "consent_history": [
+                record.plain(event, exclude=("public_id",)) for event in client.consent_events.all()
+            ],
+            "intake_submissions": [
+                record.plain(submission, exclude=("nonce",))
+                for submission in client.intake_submissions.order_by("version")
+            ],
+        },
+    )
 
 
 def intake_entries(client):

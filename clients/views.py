@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +15,7 @@ from practice.models import Practice
 from practice.referrals import accepting_practitioners
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import answers, erasure, importing, moving_on, services, timeline
+from . import answers, erasure, importing, moving_on, record, services, timeline
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -211,11 +211,14 @@ def submission_review(request, public_id, submission_id):
 
 @owner_required
 def client_export(request, public_id):
-    """The client's whole record as JSON (their right of access)."""
+    """The client's whole record, JSON plus PDFs in one zip (their right of access)."""
     client = get_for_practice(request, Client, public_id=public_id)
-    audit.record(request, audit.Action.EXPORT, "the whole client record (JSON)", client)
-    response = JsonResponse(services.export_client(client), json_dumps_params={"indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="client-{client.public_id}.json"'
+    audit.record(
+        request, audit.Action.EXPORT, "the whole client record (zip: JSON and PDFs)", client
+    )
+    name = f"client-record-{timezone.localdate():%Y-%m-%d}-{str(client.public_id)[:8]}.zip"
+    response = HttpResponse(record.as_zip(client), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

@@ -6,8 +6,9 @@ class ComplaintsConfig(AppConfig):
     verbose_name = "Complaints and incidents"
 
     def ready(self):
-        from clients import timeline
+        from clients import record, timeline
 
         from . import services
 
         timeline.register(services.timeline_entries)
+        record.register(services.record_part)

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import record
 from clients.timeline import Entry
 from followups.planning import plan_complaint_followup
 
@@ -142,3 +143,26 @@ def timeline_entries(client):
             )
         )
     return entries
+
+
+def record_part(client):
+    """Complaints and incidents for the client's export, with every stored report PDF."""
+    complaints = []
+    for complaint in client.complaints.prefetch_related("steps"):
+        row = record.plain(complaint)
+        row["steps"] = [
+            record.plain(step, exclude=("public_id",)) for step in complaint.steps.all()
+        ]
+        complaints.append(row)
+    incidents, files = [], {}
+    for incident in client.incidents.prefetch_related("reports"):
+        row = record.plain(incident)
+        row["reports"] = []
+        for report in incident.reports.all():
+            name = f"incident-reports/{report.created_at:%Y-%m-%d}-{report.sha256[:8]}.pdf"
+            files[name] = bytes(report.pdf)
+            row["reports"].append({**record.plain(report, exclude=("pdf",)), "file": name})
+        incidents.append(row)
+    return record.Part(
+        "complaints_and_incidents", {"complaints": complaints, "incidents": incidents}, files
+    )

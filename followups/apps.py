@@ -7,7 +7,7 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Follow-ups"
 
     def ready(self):
-        from clients import timeline
+        from clients import record, timeline
         from sessions.models import Appointment
         from sessions.signals import appointment_status_changed
 
@@ -18,6 +18,7 @@ class FollowupsConfig(AppConfig):
             saved_appointment, sender=Appointment, dispatch_uid="followups-appointment"
         )
         timeline.register(services.timeline_entries)
+        record.register(services.record_part)
 
 
 def saved_appointment(sender, instance, created, raw=False, **kwargs):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import record
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
@@ -150,3 +151,16 @@ def timeline_entries(client):
             )
         )
     return entries
+
+
+def record_part(client):
+    """Messages planned or sent to the client and their check-in answers, for the export."""
+    messages = [
+        record.plain(followup, exclude=("lease_until", "idempotency_key", "provider_id"))
+        for followup in FollowUp.objects.filter(client=client).order_by("due_at")
+    ]
+    checkins = [
+        record.plain(checkin, exclude=("token_hash",))
+        for checkin in client.checkins.order_by("created_at")
+    ]
+    return record.Part("messages", {"messages": messages, "check_ins": checkins})

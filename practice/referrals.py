@@ -7,12 +7,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from weasyprint import HTML
 
-from . import tasks
+from . import pdf, tasks
 from .models import Practitioner
 from .tenancy import get_for_practice, practice_required
 
@@ -106,15 +104,12 @@ def practitioner_edit(request, public_id):
 
 
 def referral_list_pdf(practice):
-    html = render_to_string(
-        "pdf/referral_list.html",
-        {
-            "practice": practice,
-            "practitioners": accepting_practitioners(practice),
-            "today": timezone.localdate(),
-        },
-    )
-    return HTML(string=html).write_pdf()
+    context = {
+        "practice": practice,
+        "practitioners": accepting_practitioners(practice),
+        "today": timezone.localdate(),
+    }
+    return pdf.render("pdf/referral_list.html", context)[0]
 
 
 @practice_required

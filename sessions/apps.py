@@ -14,13 +14,15 @@ class SessionsConfig(AppConfig):
     verbose_name = "Treatment sessions"
 
     def ready(self):
-        from clients import timeline
+        from clients import record, timeline
         from practice.models import Practice
 
+        from .printing import record_part
         from .timeline import session_entries
 
         post_save.connect(give_new_practice_defaults, sender=Practice, dispatch_uid="defaults")
         timeline.register(session_entries)
+        record.register(record_part)
 
 
 def give_new_practice_defaults(sender, instance, created, raw=False, **kwargs):

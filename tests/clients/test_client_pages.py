@@ -1,11 +1,10 @@
-import json
 
 import pytest
 from django.urls import reverse
 
 from clients.models import Client, ConsentEvent
 
-from ..factories import ClientFactory, IntakeSubmissionFactory
+from ..factories import ClientFactory
 
 HOSTILE = '<script>alert("x")</script>'
 
@@ -105,18 +104,6 @@ def test_the_detail_page_shows_the_red_flag_banner(owner_client, practice):
     assert 'id="red-flags"' in html
     assert "Blood clots (DVT)" in html
     assert "may rule massage out" in html
-
-
-def test_the_export_holds_the_whole_record(owner_client, practice):
-    record = ClientFactory(practice=practice, first_name="Ada")
-    IntakeSubmissionFactory(client=record, version=1)
-
-    response = owner_client.get(reverse("clients:export", args=[record.public_id]))
-
-    data = json.loads(response.content)
-    assert response["Content-Disposition"].startswith("attachment;")
-    assert data["client"]["first_name"] == "Ada"
-    assert [s["version"] for s in data["intake_submissions"]] == [1]
 
 
 def test_hostile_text_is_escaped_in_the_admin(client, owner, practice):

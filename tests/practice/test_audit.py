@@ -26,7 +26,10 @@ def test_seeing_changing_signing_and_exporting_clinical_data_is_recorded(
     recorded = actions(client)
     assert recorded[0] == ("view", "client record and health answers")
     assert recorded[1][0] == "view" and recorded[1][1].startswith("session note of")
-    assert recorded[2:] == [("sign", "session note"), ("export", "the whole client record (JSON)")]
+    assert recorded[2:] == [
+        ("sign", "session note"),
+        ("export", "the whole client record (zip: JSON and PDFs)"),
+    ]
     event = AuditEvent.objects.first()
     assert (event.user, event.ip_address, event.practice) == (owner, "127.0.0.1", practice)
 
