@@ -3,6 +3,7 @@
 import time
 
 from django.conf import settings
+from django.views.debug import SafeExceptionReporterFilter
 
 RENEWED = "_renewed_at"
 
@@ -30,3 +31,20 @@ def mark_session_fresh(sender, request, user, **kwargs):
     """A new sign-in starts a fresh session: no renewal needed on the next request."""
     if hasattr(request, "session"):
         request.session[RENEWED] = time.time()
+
+
+class HealthDataReporterFilter(SafeExceptionReporterFilter):
+    """Error reports never carry what people typed: nearly every form here holds health
+    details or notes, so every POST value and every local variable is hidden, in the
+    e-mails to ADMINS, in logged reports and on the DEBUG error page alike."""
+
+    def is_active(self, request):
+        return True
+
+    def get_post_parameters(self, request):
+        if request is None:
+            return {}
+        return dict.fromkeys(request.POST, self.cleansed_substitute)
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]

@@ -30,7 +30,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "practice.apps.PracticeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -274,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
 HEARTBEAT_STALE_AFTER_SECONDS = env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=300)
 
 # --- Logging --------------------------------------------------------------------------
+# Logs carry ids and counts, never what clients or therapists wrote. SQL is not logged
+# even at LOG_LEVEL=DEBUG (its parameters would be notes and health answers), and error
+# reports hide every form value and local variable (practice/security.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "practice.security.HealthDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -68,6 +68,3 @@ urlpatterns = [
     path("", include("clients.intake_urls")),
     path("admin/", admin.site.urls),
 ]
-
-admin.site.site_header = "Practice administration"
-admin.site.site_title = "Practice administration"

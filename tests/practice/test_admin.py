@@ -1,4 +1,7 @@
+import time
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from practice.models import Membership
@@ -68,3 +71,40 @@ def test_a_staff_user_without_a_practice_sees_no_practice_data(client, practice,
     assert index.status_code == 200
     assert owner.email not in index.content.decode()
     assert listing.status_code == 403
+
+
+def test_the_admin_sends_strangers_to_the_apps_sign_in(client):
+    for path in (reverse("admin:index"), reverse("admin:login")):
+        response = client.get(path, follow=True)
+        assert response.redirect_chain[-1][0].startswith(reverse("login") + "?next=")
+        assert "admin/login.html" not in [t.name for t in response.templates]
+
+
+def test_the_admin_asks_for_the_code_like_the_rest_of_the_app(client, owner):
+    from .test_two_factor import code_for, sign_in, turn_on
+
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    client.force_login(owner)
+    device, _ = turn_on(client, owner)
+    client.logout()
+
+    sign_in(client, owner)  # the password alone
+    blocked = client.get(reverse("admin:practice_membership_changelist"), follow=True)
+    asked_at = blocked.redirect_chain[-1][0]
+    assert asked_at.startswith(reverse("two_factor_verify") + "?next=")
+    assert blocked.templates[0].name == "registration/two_factor_verify.html"
+
+    with time_machine.travel(time.time() + 60):  # a code is good once: wait for the next one
+        through = client.post(asked_at, {"code": code_for(device)}, follow=True)
+    assert through.redirect_chain[-1][0] == reverse("admin:practice_membership_changelist")
+    assert through.status_code == 200
+
+
+def test_the_admin_obeys_a_practice_that_requires_two_step_sign_in(staff_client, practice):
+    practice.require_two_factor = True
+    practice.save()
+
+    response = staff_client.get(reverse("admin:index"), follow=True)
+
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_setup"))
