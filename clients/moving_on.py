@@ -139,6 +139,9 @@ SIGNALS = (
 )
 
 
+SIGNAL_FIELDS = ("late_arrivals", "minutes_late", "no_shows", "late_cancellations", "unpaid")
+
+
 def signal_counts(since):
     """Aggregates over a client's appointments since `since`, for annotate() or aggregate()."""
     recent = Q(appointments__start__gte=since)
@@ -161,6 +164,21 @@ def signal_counts(since):
             distinct=True,
         ),
     }
+
+
+def annotate_signals(clients):
+    """Give each client (already fetched, e.g. one page) its signal counts; one query."""
+    by_pk = {client.pk: client for client in clients}
+    rows = (
+        Client.objects.filter(pk__in=by_pk)
+        .annotate(**signal_counts(twelve_months_ago()))
+        .values("pk", *SIGNAL_FIELDS)
+    )
+    for row in rows:
+        client = by_pk[row.pop("pk")]
+        for name, value in row.items():
+            setattr(client, name, value)
+    return clients
 
 
 def twelve_months_ago():

@@ -53,10 +53,10 @@ def client_list(request):
         if data["intake_pending"]:
             clients = clients.filter(intake_completed_at__isnull=True)
     sort = form.cleaned_data["sort"] if form.is_valid() and form.cleaned_data["sort"] else "name"
-    clients = clients.annotate(**moving_on.signal_counts(moving_on.twelve_months_ago())).order_by(
-        *ClientFilterForm.SORTS[sort], "pk"
-    )
+    clients = clients.order_by(*ClientFilterForm.SORTS[sort], "pk")
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Signals are counted for this page's clients only, not the whole practice.
+    page.object_list = moving_on.annotate_signals(list(page.object_list))
     for client in page.object_list:
         client.signals = moving_on.boundary_signals(client, request.practice)
     query = request.GET.copy()

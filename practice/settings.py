@@ -210,6 +210,8 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 RATELIMIT_VIEW = "practice.views.rate_limited"
+# Only a load test on loopback turns this off (every simulated user has the same address).
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # Behind a proxy, the client's address is in a header, e.g. HTTP_X_FORWARDED_FOR.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
-from django_otp import match_token, user_has_device
+from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,12 +30,18 @@ class CodeForm(forms.Form):
     )
 
 
+def has_authenticator(user):
+    """Two-step sign-in is on when an authenticator is confirmed (recovery codes come with
+    it and never exist alone). One query, on every page."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
 def needs_code(request):
     """Where a signed-in person must go before they may use the practice, or None."""
     user = request.user
     if not user.is_authenticated:
         return None
-    if user_has_device(user):
+    if has_authenticator(user):
         return None if user.is_verified() else "two_factor_verify"
     practice = getattr(request, "practice", None)
     if practice is not None and practice.require_two_factor:
@@ -63,7 +69,7 @@ def setup(request):
         "form": form,
         "qr": qr,
         "secret": device.key,
-        "already": user_has_device(request.user),
+        "already": has_authenticator(request.user),
     }
     return render(request, "registration/two_factor_setup.html", context)
 

@@ -54,6 +54,7 @@ practice_patterns = (
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("signup/", views.signup, name="signup"),
     path("accounts/", include(auth_patterns)),
     path("dashboard/", dashboard.dashboard, name="dashboard"),

@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,6 +16,11 @@ from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
 from .models import AuditEvent, Membership
 from .services import create_practice
 from .tenancy import get_for_practice, owner_required, switch_practice
+
+
+def health(request):
+    """For a load balancer or uptime check: the app answers. Touches no database."""
+    return HttpResponse("ok\n", content_type="text/plain")
 
 
 def home(request):

@@ -195,16 +195,20 @@ class SessionNote(TenantModel):
         values += [v for v in (self.pain_before, self.pain_after) if v is not None]
         return max(values, default=None)
 
-    def canonical(self):
-        """The note's clinical content as plain, ordered data: what the hash is taken of."""
+    def canonical(self, areas=None, techniques=None):
+        """The note's clinical content as plain, ordered data: what the hash is taken of.
+
+        `areas` and `techniques` (names) may be given for a note not saved yet."""
+        areas = self.areas.all() if areas is None else areas
+        techniques = [t.name for t in self.techniques.all()] if techniques is None else techniques
         return {
             "note": str(self.public_id),
             "appointment": str(self.appointment.public_id),
             "client": str(self.client.public_id),
             "session_start": self.appointment.start.isoformat(),
             **{name: getattr(self, name) for name in self.CLINICAL_FIELDS},
-            "techniques": sorted(t.name for t in self.techniques.all()),
-            "areas": [area.canonical() for area in self.areas.all()],
+            "techniques": sorted(techniques),
+            "areas": [area.canonical() for area in areas],
         }
 
     @staticmethod

@@ -1,0 +1,135 @@
+"""Server time of the pages a therapist uses most, on a large seeded practice (not a test).
+
+Requests go through Django's whole handler and middleware in this process (no network),
+so the figure is the server's own time. A minimal view (/health/) on the same stack is
+timed alongside, as the yardstick the budgets are written against.
+"""
+
+import secrets
+import statistics
+import time
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from clients.models import Client
+from sessions.models import Appointment
+
+
+@dataclass
+class PageTiming:
+    name: str
+    url: str
+    median_ms: float
+    p90_ms: float
+    queries: int
+    status: int
+
+
+def intake_answers(nonce):
+    return {
+        "first_name": "Bench",
+        "last_name": "Visitor",
+        "email": f"visitor-{nonce[:10]}@example.com",
+        "mobile": "07911 123456",
+        "emergency_contact_name": "Sam Visitor",
+        "emergency_contact_phone": "07400 123456",
+        "preferred_channel": "email",
+        "email_consent": "on",
+        "pain_area_1": "Lower back",
+        "pain_level_1": "5",
+        "policies_accepted": "on",
+        "treatment_consent": "on",
+        "signed_name": "Bench Visitor",
+        "nonce": nonce,
+    }
+
+
+def pages_of(practice):
+    """The URLs to time, picked from the practice's own data."""
+    with scopes_disabled():
+        busiest = (
+            Client.objects.filter(practice=practice)
+            .annotate(visits=Count("appointments"))
+            .order_by("-visits")
+            .first()
+        )
+        busy_day = (
+            Appointment.objects.filter(practice=practice, status="completed")
+            .order_by("-start")
+            .values_list("start", flat=True)
+            .first()
+        )
+        total = Client.objects.filter(practice=practice).count()
+    last_page = max(1, -(-total // 25))
+    return [
+        ("minimal view (yardstick)", reverse("health"), None),
+        ("dashboard", reverse("dashboard"), None),
+        ("client list, first page", reverse("clients:list"), None),
+        ("client list, last page", f"{reverse('clients:list')}?page={last_page}", None),
+        ("client list, search", f"{reverse('clients:list')}?q=patel", None),
+        (
+            "client timeline (busiest client)",
+            reverse("clients:detail", args=[busiest.public_id]),
+            None,
+        ),
+        ("day view", f"{reverse('sessions:day')}?date={busy_day:%Y-%m-%d}", None),
+        ("intake form GET", reverse("intake:public", args=[practice.slug]), None),
+        ("intake form POST", reverse("intake:public", args=[practice.slug]), intake_answers),
+    ]
+
+
+def time_pages(practice, owner, repeat=30, warmup=3):
+    """Median and p90 server time per page, and the queries one request runs."""
+    browser = Browser()
+    browser.force_login(owner)
+    results = []
+    with override_settings(ALLOWED_HOSTS=["*"], RATELIMIT_ENABLE=False):
+        for name, url, post in pages_of(practice):
+            timings, status = [], 0
+
+            def hit(url=url, post=post):
+                if post:
+                    return browser.post(url, post(secrets.token_hex(16)), secure=True)
+                return browser.get(url, secure=True)
+
+            for _ in range(warmup):
+                hit()
+            for _ in range(repeat):
+                started = time.perf_counter()
+                status = hit().status_code
+                timings.append((time.perf_counter() - started) * 1000)
+            with CaptureQueriesContext(connection) as queries:
+                hit()
+            timings.sort()
+            results.append(
+                PageTiming(
+                    name=name,
+                    url=url,
+                    median_ms=statistics.median(timings),
+                    p90_ms=timings[int(len(timings) * 0.9) - 1],
+                    queries=len(queries),
+                    status=status,
+                )
+            )
+    return results
+
+
+def slowest_query_plan(owner, url):
+    """EXPLAIN ANALYZE of the slowest query one request to `url` runs (PostgreSQL)."""
+    browser = Browser()
+    browser.force_login(owner)
+    with override_settings(ALLOWED_HOSTS=["*"]), CaptureQueriesContext(connection) as queries:
+        browser.get(url, secure=True)
+    slowest = max(queries.captured_queries, key=lambda q: float(q["time"]))
+    if connection.vendor != "postgresql":
+        return slowest["sql"], "EXPLAIN ANALYZE needs PostgreSQL."
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + slowest["sql"])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return slowest["sql"], plan

@@ -1,0 +1,152 @@
+"""`make bench`: seed a large practice once, then measure it (figures, not tests)."""
+
+import json
+import secrets
+import statistics
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from complaints.benchmarks import report_times
+from followups.benchmarks import dispatcher_rate
+from practice import benchmarks, loadtest, seeding
+from practice.models import Membership, Practice
+
+BENCH_PRACTICE = "Benchmark practice"
+
+
+class Command(BaseCommand):
+    help = "Seed a large practice (once) and print page, dispatcher, PDF and load figures."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--clients", type=int, default=5000)
+        parser.add_argument("--years", type=float, default=5)
+        parser.add_argument("--repeat", type=int, default=30, help="Requests per page.")
+        parser.add_argument("--rows", type=int, default=10_000, help="Due follow-ups.")
+        parser.add_argument("--users", type=int, default=50, help="Load-run users.")
+        parser.add_argument("--seconds", type=int, default=60, help="Load-run length.")
+        parser.add_argument("--skip-load", action="store_true")
+        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "var" / "bench.json"))
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            self.stderr.write("Note: not PostgreSQL; the figures will not be representative.")
+        practice, owner, password = self.practice(options["clients"], options["years"])
+        figures = {"measured_at": timezone.now().isoformat(), "database": connection.vendor}
+        with scopes_disabled():
+            figures["data"] = self.sizes(practice)
+
+        self.say("Timing pages ...")
+        pages = benchmarks.time_pages(practice, owner, repeat=options["repeat"])
+        yardstick = pages[0].median_ms
+        figures["pages"] = [
+            page.__dict__ | {"times_minimal_view": round(page.median_ms / yardstick, 1)}
+            for page in pages
+        ]
+        slowest = max(pages[1:], key=lambda page: page.median_ms)
+        sql, plan = benchmarks.slowest_query_plan(owner, slowest.url)
+        figures["slowest_page"] = {"name": slowest.name, "slowest_query": sql, "plan": plan}
+
+        self.say("Dispatching due follow-ups ...")
+        sent, seconds = dispatcher_rate(options["rows"])
+        figures["dispatcher"] = {
+            "rows": options["rows"],
+            "sent": sent,
+            "seconds": seconds,
+            "per_second": round(sent / seconds),
+        }
+
+        self.say("Rendering incident reports ...")
+        figures["incident_report"] = {
+            str(size): {"median_seconds": round(median, 2), "pages": pages_count}
+            for size, (median, pages_count) in report_times((10, 50)).items()
+        }
+
+        if not options["skip_load"]:
+            self.say(f"Load run: {options['users']} users for {options['seconds']} s ...")
+            figures["load"] = loadtest.load_run(
+                practice, owner.email, password, users=options["users"], seconds=options["seconds"]
+            )
+
+        output = Path(options["output"])
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(figures, indent=2, default=str))
+        self.table(figures)
+        self.stdout.write(f"\nFigures written to {output}")
+
+    def say(self, text):
+        self.stderr.write(text)
+
+    def practice(self, clients, years):
+        """The benchmark practice, seeded on the first run and reused afterwards."""
+        with scopes_disabled():
+            practice = Practice.objects.filter(name=BENCH_PRACTICE).first()
+            if practice is None:
+                self.say(f"Seeding {clients} clients over {years} years (once) ...")
+                result = seeding.seed_practices(1, clients=clients, years=years)
+                practice = result.practices[0]
+                practice.name = BENCH_PRACTICE
+                practice.save(update_fields=["name"])
+                for name, number in result.counts.items():
+                    self.say(f"  {number:>9,} {name}")
+            owner = Membership.objects.get(practice=practice, role="owner").user
+        password = secrets.token_urlsafe(16)  # fresh each run, for the load run's sign-ins
+        owner.set_password(password)
+        owner.save(update_fields=["password"])
+        return practice, owner, password
+
+    def sizes(self, practice):
+        from clients.models import Client
+        from followups.models import FollowUp
+        from sessions.models import Appointment, SessionNote
+
+        return {
+            "clients": Client.objects.filter(practice=practice).count(),
+            "appointments": Appointment.objects.filter(practice=practice).count(),
+            "session_notes": SessionNote.objects.filter(practice=practice).count(),
+            "follow_ups": FollowUp.objects.filter(practice=practice).count(),
+        }
+
+    def table(self, figures):
+        write = self.stdout.write
+        data = figures["data"]
+        write(
+            f"\nPractice: {data['clients']:,} clients, {data['appointments']:,} appointments, "
+            f"{data['session_notes']:,} notes, {data['follow_ups']:,} follow-ups "
+            f"({figures['database']})\n"
+        )
+        write(f"{'Page':<36} {'median ms':>10} {'p90 ms':>8} {'x minimal':>10} {'queries':>8}")
+        for page in figures["pages"]:
+            write(
+                f"{page['name']:<36} {page['median_ms']:>10.2f} {page['p90_ms']:>8.2f} "
+                f"{page['times_minimal_view']:>10.1f} {page['queries']:>8}"
+            )
+        dispatcher = figures["dispatcher"]
+        write(
+            f"\nDispatcher: {dispatcher['sent']:,} of {dispatcher['rows']:,} sent in "
+            f"{dispatcher['seconds']:.2f} s = {dispatcher['per_second']} per second"
+        )
+        for size, report in figures["incident_report"].items():
+            write(
+                f"Incident report, {size} sessions: {report['median_seconds']:.2f} s "
+                f"(median of 3), {report['pages']} pages"
+            )
+        if "load" in figures:
+            load = figures["load"]
+            write(
+                f"\nLoad run: {load['users']} users, {load['seconds']} s, "
+                f"{load['gunicorn_workers']} gunicorn workers, {load['errors']} errors"
+            )
+            for kind, row in load["requests"].items():
+                write(
+                    f"  {kind:<20} {row['count']:>6} requests ({row['per_second']}/s), "
+                    f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms"
+                )
+        write(f"\nSlowest page: {figures['slowest_page']['name']}; its slowest query's plan:")
+        write(figures["slowest_page"]["plan"])
+        medians = [p["times_minimal_view"] for p in figures["pages"][1:]]
+        write(f"\n(median of pages vs minimal view: {statistics.median(medians):.1f}x)")

@@ -1,0 +1,532 @@
+"""Realistic practice data, made quickly with bulk inserts: the demo, the benchmarks and
+the query-budget tests all use it.
+
+Each client gets their own rhythm (every 2 to 8 weeks), a first and a last visit inside
+the seeded years, intake answers, sessions that were mostly kept and sometimes cancelled or
+missed, signed notes with areas and ratings, the messages that went with them in every
+state, check-in answers, and now and then a complaint or an incident. A random seed makes
+the same data every time.
+"""
+
+import datetime
+import hashlib
+import random
+import secrets
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scope
+
+from clients.models import Client, IntakeSubmission
+from complaints.models import Complaint, ComplaintStep, Incident
+from followups.models import CheckIn, FollowUp, Kind
+from practice.models import Practice
+from sessions import body
+from sessions.models import Appointment, NoteArea, Service, SessionNote, Technique
+
+BATCH = 2000
+
+FIRST_NAMES = [
+    "Ada",
+    "Alex",
+    "Amira",
+    "Ben",
+    "Bea",
+    "Cara",
+    "Chen",
+    "Dara",
+    "Eli",
+    "Esme",
+    "Farah",
+    "Finn",
+    "Gita",
+    "Hana",
+    "Ivo",
+    "Jade",
+    "Jonah",
+    "Kai",
+    "Lena",
+    "Leo",
+    "Maya",
+    "Milo",
+    "Nadia",
+    "Noor",
+    "Omar",
+    "Pia",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Sofia",
+    "Tariq",
+    "Uma",
+    "Vera",
+    "Wes",
+    "Yara",
+    "Zane",
+    "Ines",
+    "Luca",
+    "Mei",
+    "Ravi",
+]
+LAST_NAMES = [
+    "Abbott",
+    "Baker",
+    "Chowdhury",
+    "Dimitrov",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lopez",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Patel",
+    "Quist",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Underwood",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zhou",
+    "Achebe",
+    "Brennan",
+    "Costa",
+    "Duarte",
+]
+COMPLAINTS = [
+    "Lower back stiffness after long days at the desk.",
+    "Neck and shoulder tension, worse when stressed.",
+    "Tight calves from running three times a week.",
+    "Headaches that start at the base of the skull.",
+    "Hip ache on the left after gardening.",
+]
+ASSESSMENTS = [
+    "Hypertonic upper trapezius both sides; eased with sustained pressure.",
+    "Lumbar paraspinals tight, more on the right; good response to myofascial work.",
+    "Trigger points in the gastrocnemius; range improved after the session.",
+    "Suboccipital tension; headache eased by the end of the session.",
+    "Gluteal tension on the left; stretching advised.",
+]
+HOME_CARE = [
+    "Heat for 15 minutes in the evening; gentle neck stretches.",
+    "Stretch calves after each run; drink water.",
+    "Take breaks from the desk every hour.",
+    "Foam roller on the thighs twice a week.",
+]
+TECHNIQUE_MIX = [("Swedish",), ("Deep tissue", "Trigger point"), ("Myofascial release",)]
+CONDITIONS = ["high_blood_pressure", "pregnancy", "diabetes", "recent_injury", "blood_clots"]
+
+
+@dataclass
+class Seeded:
+    practices: list = field(default_factory=list)
+    counts: dict = field(default_factory=dict)
+
+    def add(self, name, number):
+        self.counts[name] = self.counts.get(name, 0) + number
+
+
+def seed_practices(number, *, clients, years, owner=None, seed=2026, today=None):
+    """Create `number` practices with `clients` clients each; return what was made."""
+    from practice.models import User
+    from practice.services import create_practice
+
+    result = Seeded()
+    for index in range(number):
+        user = owner or User.objects.create_user(
+            f"seed-owner-{secrets.token_hex(4)}@example.com", first_name="Seed", last_name="Owner"
+        )
+        membership = create_practice(
+            user, name=f"Seeded practice {index + 1}", time_zone="Europe/London"
+        )
+        fill(membership, clients=clients, years=years, seed=seed + index, today=today, into=result)
+    return result
+
+
+def fill(membership, *, clients, years, seed=2026, today=None, into=None):
+    """Add seeded clients and their history to an existing practice."""
+    result = into or Seeded()
+    rng = random.Random(seed)  # noqa: S311 - made-up data, repeatable on purpose
+    with scope(practice=membership.practice), transaction.atomic():
+        _Seeder(membership, rng, today or timezone.now(), years, result).run(clients)
+    result.practices.append(membership.practice)
+    return result
+
+
+class _Seeder:
+    def __init__(self, membership, rng, now, years, result):
+        self.practice: Practice = membership.practice
+        self.owner = membership.user
+        self.rng = rng
+        self.now = now
+        self.zone = zoneinfo.ZoneInfo(self.practice.time_zone)
+        self.start = now - datetime.timedelta(days=int(365 * years))
+        self.result = result
+        self.services = list(Service.objects.filter(practice=self.practice, active=True))
+        self.techniques = {t.name: t for t in Technique.objects.filter(practice=self.practice)}
+
+    def run(self, number):
+        people = self.clients(number)
+        self.intakes(people)
+        appointments = self.appointments(people)
+        completed = [a for a in appointments if a.status == Appointment.Status.COMPLETED]
+        self.notes(completed)
+        checkins = self.checkins(completed)
+        self.followups(appointments)
+        self.complaints_and_incidents(people, completed, checkins)
+
+    # --- Clients and intake -----------------------------------------------------------
+
+    def clients(self, number):
+        rng = self.rng
+        people = []
+        for n in range(number):
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            status = rng.choices(
+                [
+                    Client.Status.ACTIVE,
+                    Client.Status.INACTIVE,
+                    Client.Status.PROSPECT,
+                    Client.Status.MOVED_ON,
+                ],
+                weights=[70, 17, 9, 4],
+            )[0]
+            flags = [rng.choice(CONDITIONS)] if rng.random() < 0.1 else []
+            people.append(
+                Client(
+                    practice=self.practice,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first}.{last}.{n}@example.com".lower(),
+                    mobile=f"+4477{rng.randrange(10**8):08d}",
+                    date_of_birth=datetime.date(rng.randint(1945, 2004), rng.randint(1, 12), 1),
+                    emergency_contact_name=f"{rng.choice(FIRST_NAMES)} {last}",
+                    emergency_contact_phone=f"+4477{rng.randrange(10**8):08d}",
+                    preferred_channel=rng.choice(["email", "sms"]),
+                    email_consent=rng.random() < 0.85,
+                    sms_consent=rng.random() < 0.6,
+                    source=rng.choice([s for s, _ in Client.Source.choices]),
+                    status=status,
+                    red_flags=flags,
+                    has_red_flags=bool(flags),
+                    intake_completed_at=None if status == Client.Status.PROSPECT else self.now,
+                )
+            )
+        Client.objects.bulk_create(people, batch_size=BATCH)
+        # The first visit and the rhythm are drawn now; created_at follows the first visit.
+        for person in people:
+            span = (self.now - self.start).days
+            person.rhythm = rng.randint(14, 56)
+            person.first_visit = self.start + datetime.timedelta(days=rng.randrange(span))
+            person.created_at = person.first_visit - datetime.timedelta(days=rng.randint(1, 10))
+            if person.status == Client.Status.PROSPECT:
+                person.first_visit = None
+        Client.objects.bulk_update(people, ["created_at"], batch_size=BATCH)
+        self.result.add("clients", len(people))
+        return people
+
+    def intakes(self, people):
+        submissions = []
+        for person in people:
+            answers = {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "email": person.email,
+                "mobile": person.mobile,
+                "conditions": person.red_flags,
+                "pain_area_1": self.rng.choice(["Lower back", "Neck", "Shoulders", "Calves"]),
+                "pain_level_1": self.rng.randint(2, 8),
+                "main_concern": self.rng.choice(COMPLAINTS),
+            }
+            submissions.append(
+                IntakeSubmission(
+                    practice=self.practice,
+                    client=person,
+                    version=1,
+                    via=IntakeSubmission.Via.LINK,
+                    answers=answers,
+                    submitted_at=person.created_at,
+                    signed_name=person.full_name,
+                    nonce=secrets.token_hex(16),
+                    applied=True,
+                )
+            )
+        IntakeSubmission.objects.bulk_create(submissions, batch_size=BATCH)
+        self.result.add("intake submissions", len(submissions))
+
+    # --- Sessions and notes -----------------------------------------------------------
+
+    def appointments(self, people):
+        rng, made = self.rng, []
+        weights = {
+            Appointment.Status.COMPLETED: 88,
+            Appointment.Status.CANCELLED_CLIENT: 6,
+            Appointment.Status.LATE_CANCELLATION: 2,
+            Appointment.Status.CANCELLED_PRACTICE: 1,
+            Appointment.Status.NO_SHOW: 3,
+        }
+        statuses, chances = list(weights), list(weights.values())
+        for person in people:
+            if person.first_visit is None:
+                continue
+            stops = person.status in (Client.Status.INACTIVE, Client.Status.MOVED_ON)
+            last = self.now
+            if stops:
+                last = person.first_visit + (self.now - person.first_visit) * rng.uniform(0.2, 0.9)
+            day = person.first_visit
+            while True:
+                start = self.at_hour(day)
+                if start > last:
+                    if not stops and start < self.now + datetime.timedelta(days=60):
+                        made.append(self.appointment(person, start, Appointment.Status.BOOKED))
+                    break
+                status = rng.choices(statuses, chances)[0]
+                made.append(self.appointment(person, start, status))
+                day += datetime.timedelta(days=person.rhythm + rng.randint(-4, 4))
+        Appointment.objects.bulk_create(made, batch_size=BATCH)
+        self.result.add("appointments", len(made))
+        return made
+
+    def at_hour(self, moment):
+        local = moment.astimezone(self.zone)
+        hour = 9 + self.rng.randrange(9)
+        return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+    def appointment(self, person, start, status):
+        service = self.rng.choice(self.services)
+        done = status != Appointment.Status.BOOKED
+        return Appointment(
+            practice=self.practice,
+            client=person,
+            service=service,
+            start=start,
+            duration_minutes=service.duration_minutes,
+            price=service.price,
+            status=status,
+            minutes_late=self.rng.choice([None] * 9 + [10]) if done else None,
+            cancellation_reason="Unwell" if status in Appointment.CANCELLED else "",
+            status_changed_at=start if done else None,
+        )
+
+    def notes(self, completed):
+        rng = self.rng
+        notes, extras = [], []
+        recent = self.now - datetime.timedelta(days=3)
+        for appointment in completed:
+            pain_before = rng.randint(2, 8)
+            note = SessionNote(
+                practice=self.practice,
+                appointment=appointment,
+                client=appointment.client,
+                subjective=rng.choice(COMPLAINTS),
+                pain_before=pain_before,
+                posture="Shoulders rounded forward." if rng.random() < 0.4 else "",
+                palpation="Tender points along the upper trapezius.",
+                assessment=rng.choice(ASSESSMENTS),
+                home_care=rng.choice(HOME_CARE),
+                next_visit=f"In {appointment.client.rhythm // 7} weeks",
+                pain_after=max(0, pain_before - rng.randint(1, 4)),
+                pressure_checked=True,
+                consent_confirmed=True,
+            )
+            regions = rng.sample(body.REGIONS, rng.randint(1, 3))
+            areas = [
+                NoteArea(
+                    practice=self.practice,
+                    note=note,
+                    region=key,
+                    side=rng.choice(["left", "right", "both"]),
+                    aspect="back",
+                    tension=rng.choice(["mild", "moderate"]),
+                    pressure=rng.randint(2, 5),
+                    max_pain=rng.randint(1, 6),
+                )
+                for key, _ in regions
+            ]
+            techniques = [
+                self.techniques[n] for n in rng.choice(TECHNIQUE_MIX) if n in self.techniques
+            ]
+            if appointment.start < recent or rng.random() < 0.5:
+                content = note.canonical(areas=areas, techniques=[t.name for t in techniques])
+                note.signed_at = appointment.start + datetime.timedelta(hours=2)
+                note.signed_by = self.owner
+                note.signed_content = content
+                note.signed_hash = note.content_hash = SessionNote.hash_of(content)
+            notes.append(note)
+            extras.append((areas, techniques))
+        SessionNote.objects.bulk_create(notes, batch_size=BATCH)
+        all_areas, links = [], []
+        through = SessionNote.techniques.through
+        for note, (areas, techniques) in zip(notes, extras, strict=True):
+            for area in areas:
+                area.note = note
+            all_areas.extend(areas)
+            links.extend(through(sessionnote=note, technique=t) for t in techniques)
+        NoteArea.objects.bulk_create(all_areas, batch_size=BATCH)
+        through.objects.bulk_create(links, batch_size=BATCH)
+        self.result.add("session notes", len(notes))
+        self.result.add("note areas", len(all_areas))
+
+    # --- Messages ---------------------------------------------------------------------
+
+    def checkins(self, completed):
+        rng, made = self.rng, []
+        for appointment in completed:
+            if rng.random() > 0.6:
+                continue
+            answer = rng.choices(["better", "same", "worse", ""], [60, 20, 3, 17])[0]
+            answered = appointment.start + datetime.timedelta(hours=26)
+            made.append(
+                CheckIn(
+                    practice=self.practice,
+                    appointment=appointment,
+                    client=appointment.client,
+                    token_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+                    answer=answer,
+                    comment="Still a little sore in the evening." if answer == "worse" else "",
+                    rating=rng.randint(3, 5) if answer else None,
+                    answered_at=answered if answer else None,
+                    alerted_at=answered if answer == "worse" else None,
+                    seen_at=answered if answer == "worse" else None,
+                )
+            )
+        CheckIn.objects.bulk_create(made, batch_size=BATCH)
+        self.result.add("check-ins", len(made))
+        return made
+
+    def followups(self, appointments):
+        rng, made = self.rng, []
+        first_seen = set()
+        for appointment in appointments:
+            person = appointment.client
+            channel = person.preferred_channel
+            consent = person.has_consent(channel)
+            past = appointment.start < self.now
+            reminder_due = appointment.start - datetime.timedelta(hours=24)
+            made.append(
+                self.followup(appointment, Kind.REMINDER, reminder_due, channel, consent, past)
+            )
+            if appointment.status == Appointment.Status.COMPLETED:
+                due = appointment.start.astimezone(self.zone).replace(hour=10) + datetime.timedelta(
+                    days=1
+                )
+                made.append(self.followup(appointment, Kind.CHECKIN, due, channel, consent, True))
+                if person.pk not in first_seen:
+                    made.append(
+                        self.followup(appointment, Kind.THANK_YOU, due, channel, consent, True)
+                    )
+            elif appointment.status in Appointment.CANCELLED:
+                for step, days in enumerate((0, 3, 10)):
+                    due = appointment.start + datetime.timedelta(days=days)
+                    row = self.followup(appointment, Kind.CANCELLATION, due, channel, consent, True)
+                    row.step = step
+                    if step and rng.random() < 0.5:
+                        row.status, row.skip_reason = FollowUp.Status.CANCELLED, "booked again"
+                        row.sent_at = None
+                    made.append(row)
+            first_seen.add(person.pk)
+        for row in rng.sample(made, k=min(len(made), max(1, len(made) // 400))):
+            if row.status == FollowUp.Status.SENT:
+                row.status, row.attempts = FollowUp.Status.FAILED, 5
+                row.last_error = "The mail server did not answer."
+        FollowUp.objects.bulk_create(made, batch_size=BATCH)
+        self.result.add("follow-ups", len(made))
+
+    def followup(self, appointment, kind, due, channel, consent, past):
+        if not consent:
+            status, sent = FollowUp.Status.SKIPPED, None
+        elif past and due < self.now:
+            status, sent = FollowUp.Status.SENT, due
+        else:
+            status, sent = FollowUp.Status.SCHEDULED, None
+        return FollowUp(
+            practice=self.practice,
+            client=appointment.client,
+            appointment=appointment,
+            kind=kind,
+            channel=channel,
+            to=appointment.client.email if channel == "email" else appointment.client.mobile,
+            due_at=due,
+            status=status,
+            skip_reason="" if consent else "no consent for this channel",
+            attempts=1 if sent else 0,
+            sent_at=sent,
+            idempotency_key=f"seed:{kind}:{appointment.public_id}:{due.timestamp():.0f}",
+            subject="Your session" if channel == "email" else "",
+        )
+
+    # --- Complaints and incidents -----------------------------------------------------
+
+    def complaints_and_incidents(self, people, completed, checkins):
+        rng = self.rng
+        by_client = {}
+        for appointment in completed:
+            by_client.setdefault(appointment.client_id, []).append(appointment)
+        seen = [p for p in people if p.pk in by_client]
+        complaints, steps = [], []
+        for person in rng.sample(seen, k=min(len(seen), max(1, len(seen) // 200))):
+            session = rng.choice(by_client[person.pk])
+            received = session.start + datetime.timedelta(days=1)
+            closed = received < self.now - datetime.timedelta(days=14)
+            complaint = Complaint(
+                practice=self.practice,
+                client=person,
+                received_at=received,
+                received_via=Complaint.Via.PHONE,
+                category=rng.choice([c for c, _ in Complaint.Category.choices]),
+                client_words="The pressure was too firm on my neck.",
+                acknowledged_at=received + datetime.timedelta(hours=3) if closed else None,
+                closed_at=received + datetime.timedelta(days=7) if closed else None,
+                outcome="Apologised and agreed lighter pressure." if closed else "",
+            )
+            complaints.append(complaint)
+            if closed:
+                for offset, step in enumerate(
+                    [
+                        ComplaintStep.Step.LISTENED,
+                        ComplaintStep.Step.APOLOGISED,
+                        ComplaintStep.Step.CLOSED,
+                    ]
+                ):
+                    steps.append(
+                        ComplaintStep(
+                            practice=self.practice,
+                            complaint=complaint,
+                            step=step,
+                            done_at=received + datetime.timedelta(hours=3 + offset * 48),
+                            by=self.owner,
+                        )
+                    )
+        Complaint.objects.bulk_create(complaints)
+        ComplaintStep.objects.bulk_create(steps)
+        incidents = []
+        for checkin in [c for c in checkins if c.answer == "worse"][::10]:
+            incidents.append(
+                Incident(
+                    practice=self.practice,
+                    client=checkin.client,
+                    checkin=checkin,
+                    onset_at=checkin.appointment.start + datetime.timedelta(hours=8),
+                    reported_at=checkin.answered_at,
+                    reported_by="the client, by check-in reply",
+                    symptoms="Soreness and bruising on the lower back.",
+                    status=Incident.Status.CLOSED,
+                )
+            )
+        Incident.objects.bulk_create(incidents)
+        through = Incident.sessions.through
+        through.objects.bulk_create(
+            through(incident=incident, appointment=incident.checkin.appointment)
+            for incident in incidents
+        )
+        self.result.add("complaints", len(complaints))
+        self.result.add("incidents", len(incidents))
