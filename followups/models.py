@@ -44,6 +44,10 @@ class Channel(models.TextChoices):
     TASK = "task", "To-do (call or letter)"
 
 
+# A call or letter the therapist still has to make (it has a partial index of its own).
+OPEN_TODO = models.Q(channel="task", status="sent", done_at__isnull=True)
+
+
 class FollowUp(TenantModel):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -89,6 +93,11 @@ class FollowUp(TenantModel):
             models.Index(fields=["practice", "status", "due_at"]),
             models.Index(fields=["client", "sent_at"]),
             models.Index(fields=["provider_id"]),
+            models.Index(
+                fields=["practice"],
+                condition=OPEN_TODO,
+                name="followup_open_todo",
+            ),
         ]
 
     def __str__(self):
@@ -191,6 +200,15 @@ class CheckIn(TenantModel):
     seen_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["practice", "answered_at"],
+                condition=models.Q(answer="worse", seen_at__isnull=True),
+                name="checkin_worse_unseen",
+            )
+        ]
 
     def __str__(self):
         return f"Check-in for {self.appointment}: {self.answer or 'no answer yet'}"

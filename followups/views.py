@@ -15,7 +15,7 @@ from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import messages, planning, services
-from .models import CheckIn, FollowUp, Kind, Rule
+from .models import OPEN_TODO, CheckIn, FollowUp, Kind, Rule
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -44,12 +44,7 @@ def followup_list(request):
 @practice_required
 def todo_list(request):
     tasks = (
-        FollowUp.objects.filter(
-            practice=request.practice,
-            channel="task",
-            status=FollowUp.Status.SENT,
-            done_at__isnull=True,
-        )
+        FollowUp.objects.filter(OPEN_TODO, practice=request.practice)
         .select_related("client")
         .order_by("due_at")
     )

@@ -4,13 +4,14 @@ slipping away. Each section is one query (or a fixed few), whatever the practice
 import datetime
 import zoneinfo
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
 
 from clients.models import Client, IntakeSubmission
 from complaints.models import Complaint, Incident
-from followups.models import CheckIn, FollowUp
+from followups.models import OPEN_TODO, CheckIn, FollowUp
 from followups.planning import lapsed_clients
 from sessions.models import Appointment
 from sessions.services import overdue_unsigned
@@ -31,10 +32,7 @@ def dashboard(request):
     context = {
         **today(practice, now),
         "tomorrow_intake": intake_missing_tomorrow(practice, now),
-        "rebooking": metrics.rebooking(practice, now),
-        "checkins": metrics.checkins(practice, now),
-        "chart": metrics.chart(metrics.months(practice, now)),
-        "sources": metrics.sources(practice),
+        **figures(practice, now),
         "last_beat": last_beat,
         "beat_stale": beat_stale,
         "insurance_days_left": days_left,
@@ -49,7 +47,6 @@ def dashboard(request):
             .order_by("-answered_at")[:10]
         ),
         **message_counts(practice),
-        **slipping_away(practice),
         "open_complaints": list(
             Complaint.objects.filter(practice=practice, closed_at__isnull=True)
             .select_related("client")
@@ -64,6 +61,33 @@ def dashboard(request):
         "now": now,
     }
     return render(request, "practice/dashboard.html", context)
+
+
+def figures_key(practice):
+    return f"dashboard-figures:{practice.pk}"
+
+
+def figures(practice, now):
+    """The twelve-month figures and the lapsed clients. They move over days, not minutes,
+    and read the whole history, so they are kept for a few minutes per practice; a
+    session booked, moved or marked forgets them at once (see forget_figures)."""
+    key = figures_key(practice)
+    kept = cache.get(key)
+    if kept is None:
+        kept = {
+            "rebooking": metrics.rebooking(practice, now),
+            "checkins": metrics.checkins(practice, now),
+            "chart": metrics.chart(metrics.months(practice, now)),
+            "sources": metrics.sources(practice),
+            **slipping_away(practice),
+            "figures_at": now,
+        }
+        cache.set(key, kept, settings.DASHBOARD_FIGURES_SECONDS)
+    return kept
+
+
+def forget_figures(sender, instance, **kwargs):
+    cache.delete(figures_key(instance.practice))
 
 
 def local_day(practice, now, offset=0):
@@ -112,13 +136,12 @@ def slipping_away(practice, shown=5):
 
 
 def message_counts(practice):
-    """Failed messages and open to-dos, in one query."""
-    return FollowUp.objects.filter(practice=practice).aggregate(
-        failed_messages=Count("pk", filter=Q(status=FollowUp.Status.FAILED)),
-        todos_due=Count(
-            "pk", filter=Q(channel="task", status=FollowUp.Status.SENT, done_at__isnull=True)
-        ),
-    )
+    """Failed messages and open to-dos: two counts, each on its own small partial index."""
+    followups = FollowUp.objects.filter(practice=practice)
+    return {
+        "failed_messages": followups.filter(status=FollowUp.Status.FAILED).count(),
+        "todos_due": followups.filter(OPEN_TODO).count(),
+    }
 
 
 def setup_missing(practice):

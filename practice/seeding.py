@@ -371,6 +371,9 @@ class _Seeder:
                 area.note = note
             all_areas.extend(areas)
             links.extend(through(sessionnote=note, technique=t) for t in techniques)
+        Appointment.objects.filter(
+            practice=self.practice, note__signed_at__isnull=False, note_signed=False
+        ).update(note_signed=True)
         NoteArea.objects.bulk_create(all_areas, batch_size=BATCH)
         through.objects.bulk_create(links, batch_size=BATCH)
         self.result.add("session notes", len(notes))

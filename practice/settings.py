@@ -272,6 +272,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0 * 5,
     },
 }
+# The dashboard's twelve-month figures and lapsed clients are recomputed this often.
+DASHBOARD_FIGURES_SECONDS = env.int("DASHBOARD_FIGURES_SECONDS", default=600)
 # The dashboard warns when the scheduler has been silent for longer than this.
 HEARTBEAT_STALE_AFTER_SECONDS = env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=300)
 

@@ -85,6 +85,9 @@ class Appointment(TenantModel):
     cancellation_reason = models.CharField(max_length=300, blank=True)
     unpaid = models.BooleanField("not paid yet", default=False)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the session's note is signed, so "notes still to sign" is a small index
+    # lookup rather than a search through every session ever held.
+    note_signed = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -93,6 +96,11 @@ class Appointment(TenantModel):
         indexes = [
             models.Index(fields=["practice", "start"]),
             models.Index(fields=["client", "start"]),
+            models.Index(
+                fields=["practice", "start"],
+                condition=models.Q(status="completed", note_signed=False),
+                name="appointment_note_to_sign",
+            ),
         ]
 
     def __str__(self):

@@ -87,6 +87,7 @@ def sign_note(note, membership):
     note.signed_by = membership.user
     note.signed_content = content
     note.signed_hash = note.content_hash = SessionNote.hash_of(content)
+    Appointment.objects.filter(pk=note.appointment_id).update(note_signed=True)
     note.save(
         update_fields=[
             "signed_at",
@@ -182,9 +183,11 @@ def overdue_unsigned(practice, now=None):
     cutoff = (now or timezone.now()) - UNSIGNED_AFTER
     return (
         Appointment.objects.filter(
-            practice=practice, status=Appointment.Status.COMPLETED, start__lt=cutoff
+            practice=practice,
+            status=Appointment.Status.COMPLETED,
+            note_signed=False,
+            start__lt=cutoff,
         )
-        .exclude(note__signed_at__isnull=False)
         .select_related("client")
         .order_by("start")
     )

@@ -2,6 +2,7 @@
 another practice. Every view test checks what each of them gets."""
 
 import pytest
+from django.core.cache import cache
 from django_scopes import scopes_disabled
 
 from practice.models import Membership
@@ -15,6 +16,12 @@ def _test_code_sees_all_practices():
     because the middleware opens one for every request."""
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with nothing cached (rate limits, dashboard figures)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -182,3 +182,15 @@ def test_it_shows_clients_slipping_away_with_the_revenue_at_risk(owner_client, p
     assert [row["client"] for row in response.context["lapsed"]] == [regular]
     assert response.context["revenue_at_risk"] == round(60 * 365 / 28, 2)
     assert "about <strong>782 GBP</strong> a year" in response.content.decode()
+
+    # The figures are kept for a few minutes, but booking the client forgets them at once.
+    owner_client.post(
+        reverse("sessions:create"),
+        {
+            "client": regular.pk,
+            "start": (timezone.localtime() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": 60,
+        },
+    )
+    assert regular.appointments.filter(status=Appointment.Status.BOOKED).exists()
+    assert owner_client.get(URL).context["lapsed"] == []
