@@ -31,13 +31,26 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-## bench: performance figures (set DATABASE_URL to PostgreSQL for real numbers)
+## bench: seed a large practice on PostgreSQL (once) and print performance figures
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/practice_bench
 bench: export DEBUG = 0
 bench: export SECRET_KEY ?= benchmark-only-key-not-for-any-server-0123456789abcdefghijkl
+bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
 bench: $(VENV)/.installed
+	$(BIN)/python -c "$$CREATE_BENCH_DATABASE"
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py bench_dispatcher --rows 10000
-	$(BIN)/python manage.py bench_report --sizes 10 50
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
+
+define CREATE_BENCH_DATABASE
+import os, psycopg
+url = os.environ["DATABASE_URL"]
+base, name = url.rsplit("/", 1)
+with psycopg.connect(base + "/postgres", autocommit=True) as db:
+    if not db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        db.execute(f'CREATE DATABASE "{name}"')
+endef
+export CREATE_BENCH_DATABASE
 
 ## lint: ruff, as CI runs it
 lint: $(VENV)/.installed-dev

@@ -143,7 +143,12 @@ def plan_checkin(appointment):
         practice,
         Kind.CHECKIN,
         key=f"checkin:{appointment.public_id}",
-        due_at=next_day_at(rule, practice, appointment.start, rule.days),
+        # The rule's day and hour, but never later than that many days after the session
+        # ends: an 08:00 session still hears from us within 24 hours.
+        due_at=min(
+            next_day_at(rule, practice, appointment.start, rule.days),
+            appointment.end + datetime.timedelta(days=rule.days),
+        ),
         client=appointment.client,
         appointment=appointment,
     )

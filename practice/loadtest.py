@@ -71,7 +71,7 @@ def start_server(port, workers):
         try:
             if requests.get(f"{base}/health/", timeout=1).ok:
                 return server, base
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still starting
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError("gunicorn did not start")

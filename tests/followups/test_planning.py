@@ -36,6 +36,16 @@ def test_a_completed_session_plans_a_check_in_next_day_at_ten(practice, client_o
     assert checkin.appointment == appointment
 
 
+def test_an_early_session_still_gets_its_check_in_within_24_hours(practice, client_ok):
+    start = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=LONDON)  # ends 08:30
+    appointment = AppointmentFactory(client=client_ok, start=start, duration_minutes=60)
+
+    sessions.change_status(appointment, Status.COMPLETED, by=None)
+
+    [checkin] = planned(Kind.CHECKIN)
+    assert checkin.due_at == datetime.datetime(2026, 11, 21, 8, 30, tzinfo=LONDON)
+
+
 def test_only_the_first_visit_gets_a_thank_you(practice, client_ok):
     first = AppointmentFactory(client=client_ok, start=timezone.now() - datetime.timedelta(days=30))
     second = AppointmentFactory(client=client_ok, start=timezone.now() - datetime.timedelta(days=1))

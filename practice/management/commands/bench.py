@@ -93,6 +93,9 @@ class Command(BaseCommand):
                 practice.save(update_fields=["name"])
                 for name, number in result.counts.items():
                     self.say(f"  {number:>9,} {name}")
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("ANALYZE")  # fresh statistics, as a live database has
             owner = Membership.objects.get(practice=practice, role="owner").user
         password = secrets.token_urlsafe(16)  # fresh each run, for the load run's sign-ins
         owner.set_password(password)

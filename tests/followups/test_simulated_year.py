@@ -1,0 +1,236 @@
+"""A small practice lives through a year of simulated time, day by day, with the real
+dispatcher running every hour; afterwards we check what the product promises clients."""
+
+import datetime
+import random
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from clients.models import Client
+from complaints import services as complaint_services
+from complaints.models import ComplaintStep, Incident
+from followups import dispatch
+from followups.models import FollowUp, Kind
+from practice.models import Membership
+from sessions import services as session_services
+from sessions.models import Appointment
+
+from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
+
+pytestmark = pytest.mark.slow
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+FIRST_DAY = datetime.date(2025, 1, 6)
+DAYS = 365
+TICKS = range(7, 23)  # the dispatcher runs on the hour, 07:00 to 22:00
+CHECKIN_LINK = re.compile(r"/checkin/([^/\s]+)/")
+OUTCOMES = [
+    (Appointment.Status.COMPLETED, 80),
+    (Appointment.Status.CANCELLED_CLIENT, 10),
+    (Appointment.Status.LATE_CANCELLATION, 4),
+    (Appointment.Status.NO_SHOW, 3),
+    (Appointment.Status.CANCELLED_PRACTICE, 3),
+]
+
+
+def at(day, hour, minute=0):
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=LONDON)
+
+
+class Year:
+    """The practice's diary and what clients do, driven one hour at a time."""
+
+    def __init__(self, practice, owner, browser):
+        self.practice, self.owner, self.browser = practice, owner, browser
+        self.membership = Membership.objects.get(user=owner, practice=practice)
+        self.rng = random.Random(7)  # noqa: S311 - a repeatable simulation
+        self.replies = {}  # token -> answer, for check-ins received
+        self.read = 0  # e-mails already looked at
+        self.worse_on = {}  # appointment pk -> day the client said worse
+        self.withdrawn_at = None
+        self.clients = []
+        for n in range(8):
+            person = ClientFactory(
+                practice=practice,
+                status=Client.Status.ACTIVE,
+                first_name=f"Client{n}",
+                preferred_channel="sms" if n in (1, 2) else "email",
+                mobile=f"+4477009000{n:02d}",
+                email_consent=n != 3,  # client 3 never agreed to e-mail
+                sms_consent=True,
+            )
+            person.rhythm = 14 + 7 * (n % 4)
+            self.clients.append(person)
+            self.book(person, at(FIRST_DAY + datetime.timedelta(days=n), 9 + n))
+
+    def book(self, person, start):
+        return AppointmentFactory(practice=self.practice, client=person, start=start)
+
+    def live(self, day):
+        for hour in TICKS:
+            with time_machine.travel(at(day, hour), tick=False):
+                self.finish_sessions(day, hour)
+                dispatch.dispatch()
+                self.answer_checkins(day)
+        self.come_back(day)
+        if day == FIRST_DAY + datetime.timedelta(days=120):
+            self.withdraw_consent(day)
+
+    def come_back(self, day):
+        """A client who cancelled and did not rebook books again after the follow-ups
+        (on the 12th day); the booking stops what is left of the sequence."""
+        for person in self.clients:
+            last = person.appointments.order_by("-start").first()
+            if last.status in Appointment.CANCELLED and last.start.astimezone(
+                LONDON
+            ).date() == day - datetime.timedelta(days=12):
+                with time_machine.travel(at(day, 23), tick=False):
+                    self.book(
+                        person,
+                        at(day + datetime.timedelta(days=3), last.start.astimezone(LONDON).hour),
+                    )
+
+    def finish_sessions(self, day, hour):
+        """An hour after it starts, each session is marked with what happened."""
+        ended = Appointment.objects.filter(
+            practice=self.practice,
+            status=Appointment.Status.BOOKED,
+            start__lte=at(day, hour) - datetime.timedelta(hours=1),
+        )
+        for appointment in ended:
+            outcome = self.rng.choices(*zip(*OUTCOMES, strict=True))[0]
+            session_services.change_status(appointment, outcome, by=self.owner)
+            person = next(c for c in self.clients if c.pk == appointment.client_id)
+            if outcome in Appointment.CANCELLED and self.rng.random() < 0.5:
+                days = 2  # rebooks straight away
+            elif outcome in Appointment.CANCELLED:
+                continue  # the cancellation follow-ups have to bring them back
+            else:
+                days = person.rhythm
+            next_day = appointment.start.astimezone(LONDON).date() + datetime.timedelta(days)
+            self.book(person, at(next_day, appointment.start.astimezone(LONDON).hour))
+
+    def answer_checkins(self, day):
+        """Clients answer the check-in e-mails they got, mostly at once."""
+        fresh, self.read = mail.outbox[self.read :], len(mail.outbox)
+        for message in fresh:
+            found = CHECKIN_LINK.search(message.body)
+            if not found or found.group(1) in self.replies:
+                continue
+            token = found.group(1)
+            answer = "worse" if self.rng.random() < 0.1 else "better"
+            self.replies[token] = answer
+            response = self.browser.post(
+                reverse("checkin_reply", args=[token]), {"answer": answer, "comment": "Sore"}
+            )
+            assert response.status_code == 200
+            if answer == "worse":
+                checkin = Incident.objects.order_by("-pk").first().checkin
+                self.worse_on[checkin.appointment_id] = day
+
+    def withdraw_consent(self, day):
+        person = self.clients[0]
+        with time_machine.travel(at(day, 23), tick=False):
+            person.refresh_from_db()
+            person.record_consent("email", False, "asked by phone", by=self.owner)
+            self.withdrawn_at = timezone.now()
+
+
+@pytest.fixture
+def year(practice, owner, client, settings):
+    settings.QUIET_HOURS = (20, 9)
+    practice.time_zone = "Europe/London"
+    practice.save()
+    with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=1), 12), tick=False):
+        simulation = Year(practice, owner, client)
+    complaints = []
+    for offset in range(DAYS):
+        day = FIRST_DAY + datetime.timedelta(days=offset)
+        if offset in (40, 200):  # a complaint comes in by phone at noon
+            with time_machine.travel(at(day, 12), tick=False):
+                complaints.append(
+                    ComplaintFactory(
+                        practice=practice, client=simulation.clients[4], received_at=at(day, 12)
+                    )
+                )
+        if offset == 41:  # the first one is answered the next morning
+            with time_machine.travel(at(day, 9, 30), tick=False):
+                complaint_services.record_step(
+                    complaints[0], ComplaintStep.Step.LISTENED, owner, note="Called back"
+                )
+        simulation.live(day)
+    simulation.complaints = complaints
+    return simulation
+
+
+def test_a_year_of_follow_ups_keeps_every_promise(year, practice, owner_client):
+    sent = FollowUp.objects.filter(practice=practice, status=FollowUp.Status.SENT)
+    completed = Appointment.objects.filter(
+        practice=practice, status=Appointment.Status.COMPLETED
+    ).select_related("client")
+    assert completed.count() > 100, "the year had a real diary"
+
+    # Every completed session whose client may be contacted got its check-in within a day.
+    for appointment in completed:
+        checkin = sent.filter(kind=Kind.CHECKIN, appointment=appointment)
+        channel_allowed = appointment.client.has_consent(appointment.client.preferred_channel)
+        if not channel_allowed or appointment.start > at(FIRST_DAY, 0) + datetime.timedelta(
+            days=DAYS - 2
+        ):
+            continue
+        [message] = checkin
+        assert message.sent_at - appointment.end <= datetime.timedelta(hours=24), appointment
+
+    # Texts never went out during quiet hours (20:00-09:00, the practice's time).
+    for message in sent.filter(channel="sms"):
+        assert 9 <= message.sent_at.astimezone(LONDON).hour < 20, message
+
+    # Every cancellation by the client got its follow-up sequence or a new booking.
+    cancelled = Appointment.objects.filter(
+        practice=practice,
+        status__in=[Appointment.Status.CANCELLED_CLIENT, Appointment.Status.LATE_CANCELLATION],
+        start__lt=at(FIRST_DAY, 0) + datetime.timedelta(days=DAYS - 1),
+    )
+    assert cancelled.exists()
+    for appointment in cancelled:
+        rebooked = Appointment.objects.filter(
+            client=appointment.client, start__gt=appointment.start
+        ).exists()
+        first_step = FollowUp.objects.filter(
+            appointment=appointment, kind=Kind.CANCELLATION, step=0
+        ).first()
+        assert rebooked or (first_step and first_step.status in ("sent", "skipped")), appointment
+
+    # Every "worse" reply opened an incident the same day.
+    assert year.worse_on, "some clients felt worse"
+    for appointment_pk, day in year.worse_on.items():
+        incident = Incident.objects.get(checkin__appointment_id=appointment_pk)
+        assert incident.reported_at.astimezone(LONDON).date() == day
+
+    # Nothing was sent twice, and nothing went by a channel the client had not agreed to.
+    keys = list(sent.values_list("idempotency_key", flat=True))
+    assert len(keys) == len(set(keys))
+    message_ids = [m.extra_headers["Message-ID"] for m in mail.outbox]
+    assert len(message_ids) == len(set(message_ids))
+    never_agreed = year.clients[3]
+    assert not [m for m in mail.outbox if never_agreed.email in m.to]
+    withdrew = year.clients[0]
+    assert not sent.filter(client=withdrew, channel="email", sent_at__gt=year.withdrawn_at)
+    assert sent.filter(client=withdrew, channel="email", sent_at__lt=year.withdrawn_at)
+
+    # The complaint nobody acknowledged shows as overdue on the dashboard.
+    answered, ignored = year.complaints
+    answered.refresh_from_db()
+    assert answered.acknowledged_at is not None
+    ignored.refresh_from_db()
+    assert ignored.acknowledged_at is None
+    assert ignored.is_overdue(now=ignored.received_at + datetime.timedelta(hours=25))
+    with time_machine.travel(ignored.received_at + datetime.timedelta(hours=25), tick=False):
+        page = owner_client.get(reverse("dashboard")).content.decode()
+    assert "overdue" in page.lower()
