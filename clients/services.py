@@ -128,7 +128,7 @@ def record_part(client):
     )
 
 
-def intake_entries(client):
+def intake_entries(client, limit=None):
     """Timeline entries for the client's intake versions."""
     return [
         Entry(
@@ -139,5 +139,5 @@ def intake_entries(client):
             detail=submission.get_via_display(),
             flags=["to review"] if submission.needs_review else [],
         )
-        for submission in client.intake_submissions.all()
+        for submission in client.intake_submissions.order_by("-submitted_at")[:limit]
     ]

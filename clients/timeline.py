@@ -1,7 +1,8 @@
 """One chronological timeline per client, filled by every app that knows about them.
 
-An app registers a provider: a function that takes a client and returns Entry objects,
-using a fixed number of queries. The client page merges them, newest first.
+An app registers a provider: a function that takes a client and a limit (None for all)
+and returns Entry objects, at least its newest `limit`, using a fixed number of queries.
+The client page merges them, newest first.
 """
 
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ def register(provider):
     return provider
 
 
-def for_client(client):
-    entries = [entry for provider in _providers for entry in provider(client)]
-    return sorted(entries, key=lambda entry: entry.when, reverse=True)
+def for_client(client, limit=None):
+    """The client's entries, newest first; with `limit`, only the newest that many (each
+    provider then reads only its own newest `limit` rows, so a long history costs the
+    same as a short one)."""
+    entries = [entry for provider in _providers for entry in provider(client, limit)]
+    entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries[:limit] if limit else entries

@@ -68,6 +68,9 @@ def client_list(request):
     )
 
 
+TIMELINE_SHOWN = 40  # the most recent entries on the client page; the rest one click away
+
+
 def search_filter(text):
     text = text.strip()
     match = Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text)
@@ -126,6 +129,8 @@ def client_detail(request, public_id):
     latest = next((s for s in submissions if s.applied), None)
     signals = moving_on.boundary_signals(client, request.practice)
     audit.record(request, audit.Action.VIEW, "client record and health answers", client)
+    whole = request.GET.get("timeline") == "all"
+    history = timeline.for_client(client, limit=None if whole else TIMELINE_SHOWN + 1)
     context = {
         "client": client,
         "submissions": submissions,
@@ -134,7 +139,8 @@ def client_detail(request, public_id):
         "to_review": [s for s in submissions if s.needs_review],
         "links": client.intake_links.all()[:5],
         "consent_events": client.consent_events.select_related("by")[:10],
-        "timeline": timeline.for_client(client),
+        "timeline": history[:TIMELINE_SHOWN] if not whole else history,
+        "timeline_more": len(history) > TIMELINE_SHOWN and not whole,
         "signals": signals,
         "signals_over": any(over for _, over in signals),
         "move_on": client.move_ons.filter(undone_at=None).first(),

@@ -106,10 +106,10 @@ def make_report(incident, user, *, sent_to="", cover_message="", status):
     )
 
 
-def timeline_entries(client):
+def timeline_entries(client, limit=None):
     """Complaints, their steps and offers, and incidents on the client's timeline."""
     entries = []
-    for complaint in client.complaints.prefetch_related("steps"):
+    for complaint in client.complaints.prefetch_related("steps").order_by("-received_at")[:limit]:
         url = reverse("complaints:detail", args=[complaint.public_id])
         flags = ["open"] if complaint.is_open else []
         entries.append(
@@ -130,7 +130,7 @@ def timeline_entries(client):
             entries.append(
                 Entry(step.done_at, "complaint-step", step.get_step_display(), url, detail)
             )
-    for incident in client.incidents.all():
+    for incident in client.incidents.order_by("-reported_at")[:limit]:
         url = reverse("complaints:incident", args=[incident.public_id])
         entries.append(
             Entry(

@@ -88,4 +88,4 @@ def run():
         started = time.perf_counter()
         sent = dispatch.dispatch(time_budget=3600)
         elapsed = time.perf_counter() - started
-    return elapsed, sent
+    return sent, elapsed

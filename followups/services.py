@@ -128,17 +128,22 @@ def sms_status(provider_id, status):
     return 0
 
 
-def timeline_entries(client):
+def timeline_entries(client, limit=None):
     """Messages and check-in answers on the client's timeline."""
     entries = []
     shown = (FollowUp.Status.SENT, FollowUp.Status.FAILED)
-    for followup in client.followups.filter(status__in=shown):
+    followups = (
+        client.followups.filter(status__in=shown)
+        .only("kind", "channel", "status", "sent_at", "due_at", "delivered_at")
+        .order_by("-due_at")
+    )
+    for followup in followups[:limit]:
         state = "Delivered" if followup.delivered_at else followup.get_status_display()
         detail = f"{followup.get_channel_display()} · {state}"
         flags = ["failed"] if followup.status == FollowUp.Status.FAILED else []
         when = followup.sent_at or followup.due_at
         entries.append(Entry(when, "message", followup.get_kind_display(), "", detail, flags))
-    for checkin in client.checkins.exclude(answered_at=None):
+    for checkin in client.checkins.exclude(answered_at=None).order_by("-answered_at")[:limit]:
         flags = ["worse"] if checkin.answer == CheckIn.Answer.WORSE else []
         entries.append(
             Entry(

@@ -67,14 +67,15 @@ def start_server(port, workers):
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
         try:
-            if requests.get(f"{base}/health/", timeout=1).ok:
+            if requests.get(f"{base}/health/", timeout=5).ok:
                 return server, base
         except requests.RequestException:  # not listening yet, or still starting
-            time.sleep(0.2)
+            time.sleep(0.5)
     server.terminate()
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError("gunicorn did not start within a minute")
 
 
 def sign_in(base, email, password):

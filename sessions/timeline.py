@@ -7,10 +7,22 @@ from clients.timeline import Entry
 from .models import Appointment
 
 
-def session_entries(client):
+def session_entries(client, limit=None):
     entries = []
     appointments = (
-        Appointment.objects.filter(client=client).select_related("service", "note").order_by()
+        Appointment.objects.filter(client=client)
+        .select_related("service", "note")
+        .only(
+            "public_id",
+            "start",
+            "status",
+            "minutes_late",
+            "service__name",
+            "note__signed_at",
+            "note__updated_at",
+            "note__pain_flagged",
+        )
+        .order_by("-start")[:limit]
     )
     for appointment in appointments:
         url = reverse("sessions:detail", args=[appointment.public_id])

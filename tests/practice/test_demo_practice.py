@@ -1,8 +1,10 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from practice.management.commands.demo_practice import DEMO_EMAIL, DEMO_PASSWORD
+from clients.models import Client
+from practice.management.commands.demo_practice import DEMO_CLIENTS, DEMO_EMAIL, DEMO_PASSWORD
 from practice.models import Membership, Practice, User
+from sessions.models import SessionNote
 
 
 def test_it_creates_the_demo_login_once(db, settings):
@@ -15,6 +17,9 @@ def test_it_creates_the_demo_login_once(db, settings):
     assert user.check_password(DEMO_PASSWORD)
     assert Practice.objects.count() == 1
     assert Membership.objects.get(user=user).role == Membership.Role.OWNER
+    practice = Practice.objects.get()
+    assert Client.objects.filter(practice=practice).count() == DEMO_CLIENTS  # once, not twice
+    assert SessionNote.objects.filter(practice=practice, signed_at__isnull=False).exists()
 
 
 def test_it_refuses_when_debug_is_off(db, settings):

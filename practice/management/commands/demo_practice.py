@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from practice import seeding
 from practice.models import Membership, User
 from practice.services import create_practice
 
@@ -11,6 +12,7 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-massage-2026"
 DEMO_PRACTICE = "Demo Massage Practice"
 CANCELLATION_POLICY = "Please give 24 hours' notice to cancel or move a session."
+DEMO_CLIENTS = 40
 LATE_ARRIVAL_POLICY = "A session that starts late still ends on time, and the full fee applies."
 
 
@@ -33,13 +35,15 @@ class Command(BaseCommand):
                 .exists()
             )
             if not has_practice:
-                create_practice(
+                membership = create_practice(
                     user,
                     name=DEMO_PRACTICE,
                     time_zone=settings.TIME_ZONE,
                     cancellation_policy=CANCELLATION_POLICY,
                     late_arrival_policy=LATE_ARRIVAL_POLICY,
                 )
+                # A year of made-up clients, sessions, notes and messages to look at.
+                seeding.fill(membership, clients=DEMO_CLIENTS, years=1)
         verb = "Found" if has_practice else "Created"
         self.stdout.write(self.style.SUCCESS(f"{verb} the demo practice."))
         self.stdout.write(

@@ -1,0 +1,52 @@
+"""The pages `make bench` times run the same number of queries on a small seeded practice
+and on one many times its size, and never more than their budget."""
+
+import secrets
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from practice import benchmarks, seeding
+from practice.models import Membership
+
+# Queries per request, including the three every signed-in page pays (session, user,
+# membership) and the authenticator check.
+BUDGETS = {
+    "minimal view (yardstick)": 3,
+    "dashboard": 15,
+    "client list, first page": 7,
+    "client list, last page": 7,
+    "client list, search": 7,
+    "client timeline (busiest client)": 17,
+    "day view": 6,
+    "intake form GET": 4,
+    "intake form POST": 20,
+}
+
+
+def queries_per_page(client, practice):
+    owner = Membership.objects.get(practice=practice, role="owner").user
+    client.force_login(owner)
+    counts = {}
+    for name, url, post in benchmarks.pages_of(practice):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(url, post(secrets.token_hex(16))) if post else client.get(url)
+        assert response.status_code in (200, 302), (name, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+@pytest.mark.slow
+def test_every_benchmarked_page_runs_a_fixed_number_of_queries(client, settings):
+    settings.RATELIMIT_ENABLE = False
+    small = seeding.seed_practices(1, clients=6, years=0.5, seed=1).practices[0]
+    large = seeding.seed_practices(1, clients=60, years=3, seed=2).practices[0]
+
+    on_small = queries_per_page(client, small)
+    on_large = queries_per_page(client, large)
+
+    assert set(on_small) == set(BUDGETS), "a benchmarked page has no budget"
+    for name, budget in BUDGETS.items():
+        assert on_large[name] == on_small[name], f"{name}: grows with the data"
+        assert on_large[name] <= budget, f"{name}: {on_large[name]} queries, budget {budget}"
