@@ -132,11 +132,7 @@ def timeline_entries(client, limit=None):
     """Messages and check-in answers on the client's timeline."""
     entries = []
     shown = (FollowUp.Status.SENT, FollowUp.Status.FAILED)
-    followups = (
-        client.followups.filter(status__in=shown)
-        .only("kind", "channel", "status", "sent_at", "due_at", "delivered_at")
-        .order_by("-due_at")
-    )
+    followups = client.followups.filter(status__in=shown).order_by("-due_at")
     for followup in followups[:limit]:
         state = "Delivered" if followup.delivered_at else followup.get_status_display()
         detail = f"{followup.get_channel_display()} · {state}"

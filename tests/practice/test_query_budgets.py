@@ -14,12 +14,12 @@ from practice.models import Membership
 # membership) and the authenticator check.
 BUDGETS = {
     "minimal view (yardstick)": 3,
-    "dashboard": 15,
+    "dashboard": 22,  # with the twelve-month figures computed; 15 while they are kept
     "client list, first page": 7,
     "client list, last page": 7,
     "client list, search": 7,
     "client timeline (busiest client)": 17,
-    "day view": 6,
+    "day view": 5,
     "intake form GET": 4,
     "intake form POST": 20,
 }
@@ -38,7 +38,7 @@ def queries_per_page(client, practice):
 
 
 @pytest.mark.slow
-def test_every_benchmarked_page_runs_a_fixed_number_of_queries(client, settings):
+def test_every_benchmarked_page_runs_a_fixed_number_of_queries(db, client, settings):
     settings.RATELIMIT_ENABLE = False
     small = seeding.seed_practices(1, clients=6, years=0.5, seed=1).practices[0]
     large = seeding.seed_practices(1, clients=60, years=3, seed=2).practices[0]
@@ -49,4 +49,6 @@ def test_every_benchmarked_page_runs_a_fixed_number_of_queries(client, settings)
     assert set(on_small) == set(BUDGETS), "a benchmarked page has no budget"
     for name, budget in BUDGETS.items():
         assert on_large[name] == on_small[name], f"{name}: grows with the data"
-        assert on_large[name] <= budget, f"{name}: {on_large[name]} queries, budget {budget}"
+        assert on_large[name] <= budget, (
+            f"{name}: {on_large[name]} queries, budget {budget}; {on_large}"
+        )
