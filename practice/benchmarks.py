@@ -72,7 +72,7 @@ def pages_of(practice):
         ("dashboard", reverse("dashboard"), None),
         ("client list, first page", reverse("clients:list"), None),
         ("client list, last page", f"{reverse('clients:list')}?page={last_page}", None),
-        ("client list, search", f"{reverse('clients:list')}?q=patel", None),
+        ("client list, search", f"{reverse('clients:list')}?q={busiest.last_name}", None),
         (
             "client timeline (busiest client)",
             reverse("clients:detail", args=[busiest.public_id]),
