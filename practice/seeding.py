@@ -230,7 +230,9 @@ class _Seeder:
             person.created_at = person.first_visit - datetime.timedelta(days=rng.randint(1, 10))
             if person.status == Client.Status.PROSPECT:
                 person.first_visit = None
-        Client.objects.bulk_update(people, ["created_at"], batch_size=BATCH)
+            elif person.intake_completed_at:
+                person.intake_completed_at = person.created_at
+        Client.objects.bulk_update(people, ["created_at", "intake_completed_at"], batch_size=BATCH)
         self.result.add("clients", len(people))
         return people
 
