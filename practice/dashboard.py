@@ -14,7 +14,7 @@ from complaints.models import Complaint, Incident
 from followups.models import OPEN_TODO, CheckIn, FollowUp
 from followups.planning import lapsed_clients
 from sessions.models import Appointment
-from sessions.services import overdue_unsigned
+from sessions.services import for_listing, overdue_unsigned
 
 from . import metrics, tasks
 from .models import Heartbeat
@@ -101,10 +101,11 @@ def today(practice, now):
     """Today's sessions with what to know about each client."""
     start, end = local_day(practice, now)
     appointments = list(
-        Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
-        .exclude(status__in=Appointment.CANCELLED)
-        .select_related("client", "service", "note")
-        .order_by("start")
+        for_listing(
+            Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end).exclude(
+                status__in=Appointment.CANCELLED
+            )
+        ).order_by("start")
     )
     return {"today": appointments}
 

@@ -6,6 +6,7 @@ no-show: it sends `appointment_status_changed`, which the follow-up engine liste
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from . import body, signals
@@ -176,6 +177,13 @@ def previous_note(appointment):
         .prefetch_related("areas", "techniques")
         .first()
     )
+
+
+def for_listing(appointments):
+    """What a row of sessions (templates/sessions/_appointment_row.html) shows: the client,
+    the service and whether a note exists, without loading the notes themselves."""
+    written = SessionNote.objects.filter(appointment=OuterRef("pk"))
+    return appointments.select_related("client", "service").annotate(has_note=Exists(written))
 
 
 def overdue_unsigned(practice, now=None):

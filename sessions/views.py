@@ -35,11 +35,9 @@ def local_day_bounds(practice, day, days=1):
 
 
 def appointments_between(practice, start, end):
-    return (
+    return services.for_listing(
         Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
-        .select_related("client", "service", "note")
-        .order_by("start")
-    )
+    ).order_by("start")
 
 
 @practice_required
