@@ -183,7 +183,29 @@ def for_listing(appointments):
     """What a row of sessions (templates/sessions/_appointment_row.html) shows: the client,
     the service and whether a note exists, without loading the notes themselves."""
     written = SessionNote.objects.filter(appointment=OuterRef("pk"))
-    return appointments.select_related("client", "service").annotate(has_note=Exists(written))
+    return (
+        appointments.select_related("client", "service")
+        .only(*ROW_FIELDS)
+        .annotate(has_note=Exists(written))
+    )
+
+
+# The columns a row of sessions reads; anything else would cost a query per row (the query
+# budget tests on seeded data would catch it).
+ROW_FIELDS = (
+    "practice_id",
+    "public_id",
+    "start",
+    "duration_minutes",
+    "status",
+    "note_signed",
+    "client__public_id",
+    "client__first_name",
+    "client__last_name",
+    "client__has_red_flags",
+    "client__intake_completed_at",
+    "service__name",
+)
 
 
 def overdue_unsigned(practice, now=None):
