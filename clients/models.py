@@ -83,6 +83,11 @@ class Client(TenantModel):
             models.Index(fields=["practice", "last_name", "first_name"]),
             models.Index(fields=["practice", "email"]),
             models.Index(fields=["practice", "mobile"]),
+            models.Index(  # the dashboard's new enquiries
+                fields=["practice", "created_at"],
+                condition=models.Q(status="prospect"),
+                name="client_prospects",
+            ),
         ]
 
     def __str__(self):
@@ -222,6 +227,13 @@ class IntakeSubmission(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["client", "version"], name="one_number_per_version"),
             models.UniqueConstraint(fields=["practice", "nonce"], name="one_version_per_form"),
+        ]
+        indexes = [  # the dashboard's "waiting for review"
+            models.Index(
+                fields=["practice", "submitted_at"],
+                condition=models.Q(needs_review=True),
+                name="intake_to_review",
+            )
         ]
 
     def __str__(self):
