@@ -97,17 +97,19 @@ def local_day(practice, now, offset=0):
     return start, start + datetime.timedelta(days=1)
 
 
+TODAY_SHOWN = 12  # more than a therapist's busiest day; the day view has them all
+
+
 def today(practice, now):
     """Today's sessions with what to know about each client."""
     start, end = local_day(practice, now)
-    appointments = list(
-        for_listing(
-            Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end).exclude(
-                status__in=Appointment.CANCELLED
-            )
-        ).order_by("start")
+    sessions = Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
+    shown = list(
+        for_listing(sessions.exclude(status__in=Appointment.CANCELLED)).order_by("start")[
+            : TODAY_SHOWN + 1
+        ]
     )
-    return {"today": appointments}
+    return {"today": shown[:TODAY_SHOWN], "today_more": len(shown) > TODAY_SHOWN}
 
 
 def intake_missing_tomorrow(practice, now):
