@@ -121,3 +121,18 @@ def test_hostile_text_is_escaped_in_the_admin(client, owner, practice):
         html = page.content.decode()
         assert HOSTILE not in html
         assert "&lt;script&gt;" in html
+
+
+def test_the_search_is_served_by_trigram_indexes_on_postgresql(practice):
+    from django.db import connection
+
+    from clients.views import search_filter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes exist on PostgreSQL only")
+    ClientFactory(practice=practice, last_name="Okafor")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would not need them
+        plan = Client.objects.filter(search_filter("okaf")).explain()
+
+    assert "client_search_last_name" in plan
