@@ -33,9 +33,11 @@ test: $(VENV)/.installed-dev
 
 ## bench: seed a large practice on PostgreSQL (once) and print performance figures
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/practice_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
 bench: export DEBUG = 0
 bench: export SECRET_KEY ?= benchmark-only-key-not-for-any-server-0123456789abcdefghijkl
 bench: export DATABASE_URL = $(BENCH_DATABASE_URL)
+bench: export REDIS_URL = $(BENCH_REDIS_URL)
 bench: $(VENV)/.installed
 	$(BIN)/python -c "$$CREATE_BENCH_DATABASE"
 	$(BIN)/python manage.py migrate --noinput -v0

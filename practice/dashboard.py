@@ -14,7 +14,7 @@ from complaints.models import Complaint, Incident
 from followups.models import OPEN_TODO, CheckIn, FollowUp
 from followups.planning import lapsed_clients
 from sessions.models import Appointment
-from sessions.services import for_listing, overdue_unsigned
+from sessions.services import listing, overdue_unsigned
 
 from . import metrics, tasks
 from .models import Heartbeat
@@ -104,11 +104,7 @@ def today(practice, now):
     """Today's sessions with what to know about each client."""
     start, end = local_day(practice, now)
     sessions = Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
-    shown = list(
-        for_listing(sessions.exclude(status__in=Appointment.CANCELLED)).order_by("start")[
-            : TODAY_SHOWN + 1
-        ]
-    )
+    shown = listing(sessions.exclude(status__in=Appointment.CANCELLED), limit=TODAY_SHOWN + 1)
     return {"today": shown[:TODAY_SHOWN], "today_more": len(shown) > TODAY_SHOWN}
 
 

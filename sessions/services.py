@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from practice.navigation import url_for_ids
+
 from . import body, signals
 from .models import Appointment, NoteAmendment, Service, SessionNote, Technique
 
@@ -179,15 +181,24 @@ def previous_note(appointment):
     )
 
 
-def for_listing(appointments):
-    """What a row of sessions (templates/sessions/_appointment_row.html) shows: the client,
-    the service and whether a note exists, without loading the notes themselves."""
+def listing(appointments, limit=None):
+    """The rows of sessions templates/sessions/_appointment_row.html shows, by start time:
+    the client, the service and whether a note exists, without loading the notes.
+
+    Each row's link and local start time are worked out here rather than with {% url %}
+    and |time in the template, which cost about 25 µs each per row."""
     written = SessionNote.objects.filter(appointment=OuterRef("pk"))
-    return (
+    rows = list(
         appointments.select_related("client", "service")
         .only(*ROW_FIELDS)
         .annotate(has_note=Exists(written))
+        .order_by("start")[:limit]
     )
+    detail_url = url_for_ids("sessions:detail")
+    for appointment in rows:
+        appointment.url = detail_url(appointment.public_id)
+        appointment.start_time = timezone.localtime(appointment.start).strftime("%H:%M")
+    return rows
 
 
 # The columns a row of sessions reads; anything else would cost a query per row (the query

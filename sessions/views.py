@@ -35,9 +35,9 @@ def local_day_bounds(practice, day, days=1):
 
 
 def appointments_between(practice, start, end):
-    return services.for_listing(
+    return services.listing(
         Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
-    ).order_by("start")
+    )
 
 
 @practice_required
