@@ -6,6 +6,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -59,6 +60,7 @@ def dashboard(request):
             .order_by("-reported_at")[:10]
         ),
         "now": now,
+        "figures_seconds": settings.DASHBOARD_FIGURES_SECONDS,
     }
     return render(request, "practice/dashboard.html", context)
 
@@ -135,12 +137,15 @@ def slipping_away(practice, shown=5):
 
 
 def message_counts(practice):
-    """Failed messages and open to-dos: two counts, each on its own small partial index."""
-    followups = FollowUp.objects.filter(practice=practice)
-    return {
-        "failed_messages": followups.filter(status=FollowUp.Status.FAILED).count(),
-        "todos_due": followups.filter(OPEN_TODO).count(),
-    }
+    """Failed messages and open to-dos, counted in one query (each side has an index)."""
+    failed = Q(status=FollowUp.Status.FAILED)
+    return (
+        FollowUp.objects.filter(practice=practice)
+        .filter(failed | OPEN_TODO)
+        .aggregate(
+            failed_messages=Count("pk", filter=failed), todos_due=Count("pk", filter=OPEN_TODO)
+        )
+    )
 
 
 def setup_missing(practice):
