@@ -15,7 +15,7 @@ from complaints.services import open_incident_from_checkin
 from practice.models import Membership
 
 from .messages import site_url
-from .models import CheckIn, FollowUp
+from .models import Channel, CheckIn, FollowUp, Kind
 from .planning import ring_after_commit
 
 log = logging.getLogger(__name__)
@@ -129,28 +129,31 @@ def sms_status(provider_id, status):
 
 
 def timeline_entries(client, limit=None):
-    """Messages and check-in answers on the client's timeline."""
+    """Messages and check-in answers on the client's timeline (plain rows: the client page
+    reads the newest few dozen of each on every visit)."""
     entries = []
-    shown = (FollowUp.Status.SENT, FollowUp.Status.FAILED)
-    followups = client.followups.filter(status__in=shown).order_by("-due_at")
-    for followup in followups[:limit]:
-        state = "Delivered" if followup.delivered_at else followup.get_status_display()
-        detail = f"{followup.get_channel_display()} · {state}"
-        flags = ["failed"] if followup.status == FollowUp.Status.FAILED else []
-        when = followup.sent_at or followup.due_at
-        entries.append(Entry(when, "message", followup.get_kind_display(), "", detail, flags))
-    for checkin in client.checkins.exclude(answered_at=None).order_by("-answered_at")[:limit]:
-        flags = ["worse"] if checkin.answer == CheckIn.Answer.WORSE else []
-        entries.append(
-            Entry(
-                checkin.answered_at,
-                "checkin",
-                f"Check-in answer: {checkin.get_answer_display()}",
-                "",
-                checkin.comment,
-                flags,
-            )
-        )
+    kinds, channels = dict(Kind.choices), dict(Channel.choices)
+    statuses = dict(FollowUp.Status.choices)
+    messages = (
+        client.followups.filter(status__in=(FollowUp.Status.SENT, FollowUp.Status.FAILED))
+        .order_by("-due_at")
+        .values_list("kind", "channel", "status", "delivered_at", "sent_at", "due_at")
+    )
+    for kind, channel, status, delivered_at, sent_at, due_at in messages[:limit]:
+        state = "Delivered" if delivered_at else statuses[status]
+        flags = ["failed"] if status == FollowUp.Status.FAILED else []
+        detail = f"{channels[channel]} · {state}"
+        entries.append(Entry(sent_at or due_at, "message", kinds[kind], "", detail, flags))
+    answers = dict(CheckIn.Answer.choices)
+    checkins = (
+        client.checkins.exclude(answered_at=None)
+        .order_by("-answered_at")
+        .values_list("answered_at", "answer", "comment")
+    )
+    for answered_at, answer, comment in checkins[:limit]:
+        flags = ["worse"] if answer == CheckIn.Answer.WORSE else []
+        title = f"Check-in answer: {answers.get(answer, answer)}"
+        entries.append(Entry(answered_at, "checkin", title, "", comment, flags))
     return entries
 
 

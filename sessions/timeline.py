@@ -1,52 +1,42 @@
 """The client's sessions and notes on their timeline."""
 
-from django.urls import reverse
-
 from clients.timeline import Entry
+from practice.navigation import url_for_ids
 
 from .models import Appointment
 
 
 def session_entries(client, limit=None):
+    """A session and, when written, its note. Plain rows rather than model instances: the
+    client page reads the newest few dozen of these on every visit."""
     entries = []
-    appointments = (
+    rows = (
         Appointment.objects.filter(client=client)
-        .select_related("service", "note")
-        .only(
+        .order_by("-start")
+        .values_list(
             "public_id",
             "start",
             "status",
             "minutes_late",
             "service__name",
+            "note__pk",
             "note__signed_at",
             "note__updated_at",
             "note__pain_flagged",
-        )
-        .order_by("-start")[:limit]
+        )[:limit]
     )
-    for appointment in appointments:
-        url = reverse("sessions:detail", args=[appointment.public_id])
-        service = appointment.service.name if appointment.service else "Session"
-        flags = []
-        if appointment.minutes_late:
-            flags.append(f"{appointment.minutes_late} min late")
+    detail_url = url_for_ids("sessions:detail")
+    status_labels = dict(Appointment.Status.choices)
+    for public_id, start, status, late, service, note, signed_at, updated_at, flagged in rows:
+        url = detail_url(public_id)
+        flags = [f"{late} min late"] if late else []
         entries.append(
-            Entry(
-                appointment.start, "session", service, url, appointment.get_status_display(), flags
-            )
+            Entry(start, "session", service or "Session", url, status_labels[status], flags)
         )
-        note = getattr(appointment, "note", None)
         if note is not None:
-            note_flags = ["pain at threshold"] if note.pain_flagged else []
-            state = "signed" if note.is_signed else "draft, not signed"
+            state = "signed" if signed_at else "draft, not signed"
+            note_flags = ["pain at threshold"] if flagged else []
             entries.append(
-                Entry(
-                    note.signed_at or note.updated_at,
-                    "note",
-                    "Session note",
-                    url,
-                    state,
-                    note_flags,
-                )
+                Entry(signed_at or updated_at, "note", "Session note", url, state, note_flags)
             )
     return entries
