@@ -4,6 +4,11 @@ The database is the source of truth. A row is claimed by moving it to "sending" 
 lease; only the claimer may finish it. A worker that dies leaves the row to be claimed
 again when the lease runs out. On PostgreSQL concurrent claimers skip each other's locked
 rows (select_for_update(skip_locked=True)); on SQLite writes are serialised anyway.
+
+Each row's outcome (sent, failed, retry at) is written the moment the channel answers, in
+one statement, because that is what stops a message going out twice. The log of tries
+(Attempt rows, for the admin) is written once per batch, in one insert: a worker killed
+mid-batch loses those log lines, never an outcome.
 """
 
 import datetime
@@ -61,25 +66,29 @@ def dispatch(now=None, time_budget=50.0, batch=BATCH):
                 "practice", "client", "appointment"
             )
             claimed = list(claimed.order_by("due_at", "pk"))
-        for followup in claimed:
-            sent += send_claimed(followup, now, rules) == Status.SENT
+        tries = []
+        try:
+            for followup in claimed:
+                sent += send_claimed(followup, now, rules, tries) == Status.SENT
+        finally:
+            with scopes_disabled():
+                Attempt.objects.bulk_create(tries)
     return sent
 
 
-def send_claimed(followup, now=None, rules=None):
-    """Finish one claimed row; return the status it ends in."""
+def send_claimed(followup, now, rules, tries):
+    """Finish one claimed row, adding its try to `tries`; return the status it ends in."""
     now = now or timezone.now()
     if followup.status != Status.SENDING:
         return followup.status
-    rules = {} if rules is None else rules
     with scope(practice=followup.practice):
         key = (followup.practice_id, followup.kind)
         if key not in rules:
             rules[key] = rule_for(followup.practice, followup.kind)
-        return deliver(followup, now, rules[key])
+        return deliver(followup, now, rules[key], tries)
 
 
-def deliver(followup, now, rule):
+def deliver(followup, now, rule, tries):
     reason = reason_not_to_send(followup)
     if reason:
         return finish(followup, Status.SKIPPED, skip_reason=reason)
@@ -96,26 +105,25 @@ def deliver(followup, now, rule):
     try:
         provider_id = CHANNELS[followup.channel].send(followup)
     except ChannelError as error:
-        return failed_attempt(followup, started, error, now)
+        return failed_attempt(followup, started, error, now, tries)
     except Exception as error:  # an unexpected bug must not stop the other rows
         log.exception("Sending follow-up %s failed", followup.pk)
-        return failed_attempt(followup, started, ChannelError(repr(error)), now)
-    with transaction.atomic():  # the attempt and the outcome are written together
-        record_attempt(followup, started, ok=True, provider_id=provider_id)
-        return finish(
-            followup,
-            Status.SENT,
-            sent_at=timezone.now(),
-            provider_id=provider_id,
-            to=address_of(followup),
-            last_error="",
-        )
+        return failed_attempt(followup, started, ChannelError(repr(error)), now, tries)
+    tries.append(attempt(followup, started, ok=True, provider_id=provider_id))
+    return finish(
+        followup,
+        Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id,
+        to=address_of(followup),
+        last_error="",
+    )
 
 
-def record_attempt(followup, started, **fields):
+def attempt(followup, started, **fields):
     """Every try is a row. (The claim already counted it in `attempts` before sending.)"""
-    return Attempt.objects.create(
-        practice=followup.practice,
+    return Attempt(
+        practice_id=followup.practice_id,
         followup=followup,
         started_at=started,
         finished_at=timezone.now(),
@@ -139,15 +147,12 @@ def finish(followup, status, **fields):
     return status
 
 
-def failed_attempt(followup, started, error, now):
+def failed_attempt(followup, started, error, now, tries):
     attempts = followup.attempts  # counted by the claim, which loaded this row after it
-    with transaction.atomic():
-        record_attempt(followup, started, ok=False, error=str(error))
-        if error.permanent or attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
-            return finish(followup, Status.FAILED, last_error=str(error))
-        return finish(
-            followup, Status.SCHEDULED, due_at=now + backoff(attempts), last_error=str(error)
-        )
+    tries.append(attempt(followup, started, ok=False, error=str(error)))
+    if error.permanent or attempts >= settings.FOLLOWUP_MAX_ATTEMPTS:
+        return finish(followup, Status.FAILED, last_error=str(error))
+    return finish(followup, Status.SCHEDULED, due_at=now + backoff(attempts), last_error=str(error))
 
 
 def backoff(attempts):

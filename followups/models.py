@@ -141,7 +141,7 @@ class FollowUp(TenantModel):
 
 
 class Attempt(TenantModel):
-    """One try at sending a follow-up: recorded before the channel is called."""
+    """One try at sending a follow-up, written with its batch (see followups/dispatch.py)."""
 
     followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField(default=timezone.now)

@@ -286,3 +286,28 @@ def test_two_dispatchers_at_once_send_every_row_once(settings):
     assert Attempt.objects.count() == 60
     sent_to = [m.extra_headers["Message-ID"] for m in mail.outbox]
     assert len(sent_to) == len(set(sent_to)) == 60
+
+
+def test_a_worker_that_breaks_mid_batch_keeps_every_outcome_and_its_log(client_ok, monkeypatch):
+    followups = [
+        FollowUpFactory(client=client_ok, kind=Kind.COMPLAINT, due_at=NOON, idempotency_key=key)
+        for key in ("a", "b", "c")
+    ]
+    finish = dispatch.finish
+    finished = []
+
+    def database_gone_on_the_third_row(followup, status, **fields):
+        if len(finished) == 2:
+            raise RuntimeError("connection lost")
+        finished.append(followup.pk)
+        return finish(followup, status, **fields)
+
+    monkeypatch.setattr(dispatch, "finish", database_gone_on_the_third_row)
+    with pytest.raises(RuntimeError):
+        dispatch.dispatch()
+
+    statuses = [FollowUp.objects.get(pk=f.pk).status for f in followups]
+    # Sent rows are marked sent at once; the third stays claimed until its lease runs out.
+    assert statuses == [Status.SENT, Status.SENT, Status.SENDING]
+    # The batch's log of tries is still written, the third try included.
+    assert Attempt.objects.filter(followup__in=followups, ok=True).count() == 3
