@@ -103,3 +103,32 @@ def figures(chosen=()):
         }
         for aspect, label in ASPECTS
     ]
+
+
+FIGURE_WIDTH = 120  # the viewBox of one figure is 120 x 260
+PRINTED_GAP = 10
+
+
+def printed_map(chosen=()):
+    """Front and back side by side as one SVG drawing of two paths, the chosen shapes and
+    the rest, for PDFs: a report can hold fifty notes, and one drawing of two paths is
+    drawn many times faster than two of twenty-one shapes each, and looks the same."""
+    paths = {True: [], False: []}
+    for offset, figure in enumerate(figures(chosen)):
+        dx = offset * (FIGURE_WIDTH + PRINTED_GAP)
+        for shape in figure["shapes"]:
+            paths[shape["chosen"]].append(_path(shape | {"x": shape["x"] + dx}))
+    return {
+        "width": 2 * FIGURE_WIDTH + PRINTED_GAP,
+        "chosen": " ".join(paths[True]),
+        "other": " ".join(paths[False]),
+    }
+
+
+def _path(shape):
+    """A rounded rectangle as path data (quadratic corners: cheaper to draw than arcs)."""
+    x, y, w, h, r = shape["x"], shape["y"], shape["w"], shape["h"], shape["r"]
+    return (
+        f"M{x + r} {y}h{w - 2 * r}q{r} 0 {r} {r}v{h - 2 * r}q0 {r} {-r} {r}"
+        f"h{2 * r - w}q{-r} 0 {-r} {-r}v{2 * r - h}q0 {-r} {r} {-r}z"
+    )

@@ -6,7 +6,7 @@ from django.utils import timezone
 from clients.record import Part, plain
 from practice import pdf
 
-from .body import figures
+from .body import printed_map
 from .models import Appointment, NoteArea, SessionNote
 
 
@@ -34,7 +34,7 @@ def note_items(appointments):
                 "appointment": appointment,
                 "note": note,
                 "verifies": note.verify(),
-                "figures": figures(chosen),
+                "body_map": printed_map(chosen),
             }
         )
     return items
