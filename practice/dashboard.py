@@ -22,6 +22,8 @@ from .models import Heartbeat
 from .tenancy import practice_required
 
 INSURANCE_WARNING_DAYS = 30
+# The lists below read only what they show: the client's name and the row's own few fields.
+NAMED = ("client__first_name", "client__last_name")
 
 
 @practice_required
@@ -41,22 +43,25 @@ def dashboard(request):
         "setup_missing": setup_missing(practice),
         "intakes_to_review": intakes_to_review(practice),
         "new_prospects": new_prospects(practice),
-        "unsigned": list(overdue_unsigned(practice)[:10]),
+        "unsigned": list(overdue_unsigned(practice).only(*NAMED, "public_id", "start")[:10]),
         "worse": list(
             CheckIn.objects.filter(practice=practice, answer="worse", seen_at__isnull=True)
             .select_related("client", "appointment")
+            .only(*NAMED, "public_id", "comment", "appointment__public_id", "appointment__start")
             .order_by("-answered_at")[:10]
         ),
         **message_counts(practice),
         "open_complaints": list(
             Complaint.objects.filter(practice=practice, closed_at__isnull=True)
             .select_related("client")
+            .only(*NAMED, "public_id", "received_at", "acknowledged_at", "closed_at")
             .order_by("received_at")[:10]
         ),
         "open_incidents": list(
             Incident.objects.filter(practice=practice)
             .exclude(status=Incident.Status.CLOSED)
             .select_related("client")
+            .only(*NAMED, "public_id", "status")
             .order_by("-reported_at")[:10]
         ),
         "now": now,
@@ -122,6 +127,7 @@ def intake_missing_tomorrow(practice, now):
             client__intake_completed_at__isnull=True,
         )
         .select_related("client")
+        .only(*NAMED, "client__public_id", "start")
         .order_by("start")
     )
 
@@ -169,6 +175,7 @@ def intakes_to_review(practice, limit=5):
     return list(
         IntakeSubmission.objects.filter(practice=practice, needs_review=True)
         .select_related("client")
+        .only(*NAMED, "client__public_id")
         .order_by("-submitted_at")[:limit]
     )
 

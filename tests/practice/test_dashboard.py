@@ -15,6 +15,7 @@ from ..factories import (
     CheckInFactory,
     ClientFactory,
     ComplaintFactory,
+    IncidentFactory,
     IntakeSubmissionFactory,
     SessionNoteFactory,
 )
@@ -118,12 +119,24 @@ def test_it_runs_a_fixed_number_of_queries(
                 answered_at=now,
             )
         ComplaintFactory(client=client)
+        IncidentFactory(client=client)
+        CheckInFactory(  # a "worse" answer, on a session whose note was never written
+            appointment__client=client,
+            appointment__start=now - datetime.timedelta(days=2),
+            answer="worse",
+            comment="Sore since.",
+            answered_at=now,
+        )
 
     # One query per section (and the page's own few); it must not grow with the rows.
     with django_assert_max_num_queries(23):  # incl. the two-step sign-in check (2)
         response = owner_client.get(URL)
-    assert len(response.context["intakes_to_review"]) == min(count, 5)
-    assert len(response.context["today"]) == min(count, 12)
+    context = response.context
+    assert len(context["intakes_to_review"]) == min(count, 5)
+    assert len(context["today"]) == min(count, 12)
+    shown = [context[name] for name in ("worse", "open_complaints", "open_incidents")]
+    assert [len(rows) for rows in shown] == [min(count, 10)] * 3
+    assert len(context["unsigned"]) == min(4 * count, 10)  # the check-ins' sessions too
     assert ("see the whole day" in response.content.decode()) == (count > 12)
 
 
