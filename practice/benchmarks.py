@@ -120,25 +120,26 @@ def time_pages(practice, owner, repeat=30, warmup=3):
     return results
 
 
-def slowest_query_plan(owner, url):
-    """The plan of the query that takes the database longest among those one request to
-    `url` runs: each is run again under EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL, since the
-    client-side timings Django keeps are rounded to the millisecond."""
+def slowest_query(owner, urls):
+    """The query that keeps the database busiest among those the pages at `urls` run:
+    (page url, sql, plan). Each query is run again under EXPLAIN (ANALYZE, BUFFERS) and
+    ranked by planning plus execution time, since the timings Django keeps on the client
+    side are rounded to the millisecond. Needs PostgreSQL."""
     browser = Browser()
     browser.force_login(owner)
-    with override_settings(ALLOWED_HOSTS=["*"]), CaptureQueriesContext(connection) as queries:
-        browser.get(url, secure=True)
-    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
-    if connection.vendor != "postgresql":
-        return selects[0], "EXPLAIN ANALYZE needs PostgreSQL."
     plans = []
-    with connection.cursor() as cursor:
-        for sql in selects:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            plans.append((database_ms(plan), sql, plan))
-    _, sql, plan = max(plans, key=lambda item: item[0])
-    return sql, plan
+    for url in urls:
+        with override_settings(ALLOWED_HOSTS=["*"]), CaptureQueriesContext(connection) as seen:
+            browser.get(url, secure=True)
+        with connection.cursor() as cursor:
+            for query in seen.captured_queries:
+                if not query["sql"].startswith("SELECT"):
+                    continue
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                plans.append((database_ms(plan), url, query["sql"], plan))
+    _, url, sql, plan = max(plans, key=lambda item: item[0])
+    return url, sql, plan
 
 
 def database_ms(plan):

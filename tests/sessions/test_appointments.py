@@ -7,7 +7,7 @@ from django.utils import timezone
 from sessions import services, signals
 from sessions.models import Appointment, Service, Technique, TransitionError
 
-from ..factories import AppointmentFactory, ClientFactory, ServiceFactory
+from ..factories import AppointmentFactory, ClientFactory, ServiceFactory, SessionNoteFactory
 
 Status = Appointment.Status
 
@@ -147,6 +147,42 @@ def test_the_day_view_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(6):
         response = owner_client.get(reverse("sessions:day"), {"date": day.date().isoformat()})
     assert len(response.context["appointments"]) == count
+
+
+def test_the_day_view_shows_what_to_know_about_each_session(owner_client, practice, owner):
+    day = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    at = lambda minutes: day + datetime.timedelta(minutes=minutes)  # noqa: E731
+    flagged = ClientFactory(
+        practice=practice, first_name="Ada", last_name="Flag", has_red_flags=True
+    )
+    service = ServiceFactory(practice=practice, name="Deep tissue")
+    booked = AppointmentFactory(client=flagged, start=at(0), service=service)
+    signed = SessionNoteFactory(appointment__client__practice=practice, appointment__start=at(60))
+    services.sign_note(signed, owner.memberships.get())
+    draft = SessionNoteFactory(appointment__client__practice=practice, appointment__start=at(120))
+    AppointmentFactory(client__practice=practice, start=at(180), status=Status.COMPLETED)
+
+    response = owner_client.get(reverse("sessions:day"), {"date": day.date().isoformat()})
+
+    rows = response.context["appointments"]
+    assert [row.start_time for row in rows] == ["09:00", "10:00", "11:00", "12:00"]
+    assert rows[0].url == reverse("sessions:detail", args=[booked.public_id])
+    assert (rows[0].client_name, rows[0].red_flags, rows[0].service) == (
+        "Ada Flag",
+        True,
+        "Deep tissue",
+    )
+    assert [(row.status_label, row.note_signed, row.has_note) for row in rows] == [
+        ("Booked", False, False),
+        ("Completed", True, True),
+        ("Completed", False, True),
+        ("Completed", False, False),
+    ]
+    page = response.content.decode()
+    assert page.count("Red flags") == 1
+    assert page.count("Note signed") == page.count("Note not signed") == 1
+    assert page.count("No note yet") == 1
+    assert f'href="{rows[2].url}"' in page and draft.appointment.client.full_name in page
 
 
 def test_the_week_view_groups_sessions_by_day(owner_client, practice):
