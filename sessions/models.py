@@ -1,5 +1,6 @@
 """Appointments, the practice's services and techniques, and signed session notes."""
 
+import datetime
 import hashlib
 import json
 
@@ -213,7 +214,9 @@ class SessionNote(TenantModel):
             "note": str(self.public_id),
             "appointment": str(self.appointment.public_id),
             "client": str(self.client.public_id),
-            "session_start": self.appointment.start.isoformat(),
+            # In UTC, as the database gives it back: a start still in local time in memory
+            # (a summer session, just booked) must hash the same as after a reload.
+            "session_start": self.appointment.start.astimezone(datetime.UTC).isoformat(),
             **{name: getattr(self, name) for name in self.CLINICAL_FIELDS},
             "techniques": sorted(techniques),
             "areas": [area.canonical() for area in areas],

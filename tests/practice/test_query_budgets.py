@@ -14,7 +14,7 @@ from practice.models import Membership
 # membership) and the authenticator check.
 BUDGETS = {
     "minimal view (yardstick)": 3,
-    "dashboard": 22,  # with the twelve-month figures computed; 15 while they are kept
+    "dashboard": 22,  # with the twelve-month figures computed; 14 while they are kept
     "client list, first page": 7,
     "client list, last page": 7,
     "client list, search": 7,

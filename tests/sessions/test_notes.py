@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -97,6 +98,17 @@ def test_signing_locks_the_note_and_keeps_its_hash(practice, owner):
     assert len(note.signed_hash) == 64
     assert note.signed_hash == SessionNote.hash_of(note.canonical())
     assert note.verify()
+
+
+def test_a_summer_session_signed_straight_after_booking_still_verifies(practice, owner):
+    # The start is in local summer time (UTC+1) in memory, and in UTC once read back.
+    london = zoneinfo.ZoneInfo("Europe/London")
+    start = datetime.datetime(2026, 7, 7, 11, 0, tzinfo=london)
+    note = SessionNoteFactory(appointment__client__practice=practice, appointment__start=start)
+
+    services.sign_note(note, owner_membership(owner))
+
+    assert SessionNote.objects.get(pk=note.pk).verify()
 
 
 def test_a_tampered_note_fails_verification(practice, owner):
