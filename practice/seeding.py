@@ -126,6 +126,10 @@ TECHNIQUE_MIX = [("Swedish",), ("Deep tissue", "Trigger point"), ("Myofascial re
 CONDITIONS = ["high_blood_pressure", "pregnancy", "diabetes", "recent_injury", "blood_clots"]
 
 
+# Regions drawn on the back figure; the others (chest, abdomen, shin ...) only on the front.
+ON_THE_BACK = {shape["region"] for shape in body.shapes("back")}
+
+
 @dataclass
 class Seeded:
     practices: list = field(default_factory=list)
@@ -347,7 +351,7 @@ class _Seeder:
                     note=note,
                     region=key,
                     side=rng.choice(["left", "right", "both"]),
-                    aspect="back",
+                    aspect="back" if key in ON_THE_BACK else "front",
                     tension=rng.choice(["mild", "moderate"]),
                     pressure=rng.randint(2, 5),
                     max_pain=rng.randint(1, 6),
