@@ -17,6 +17,7 @@ from practice import benchmarks, loadtest, seeding
 from practice.models import Membership, Practice
 
 BENCH_PRACTICE = "Benchmark practice"
+NEIGHBOUR = "Neighbouring practice"  # other tenants of the same installation
 
 
 class Command(BaseCommand):
@@ -25,6 +26,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--clients", type=int, default=5000)
         parser.add_argument("--years", type=float, default=5)
+        parser.add_argument(
+            "--neighbours", type=int, default=20, help="Other practices in the same database."
+        )
+        parser.add_argument("--neighbour-clients", type=int, default=150)
         parser.add_argument("--repeat", type=int, default=30, help="Requests per page.")
         parser.add_argument("--rows", type=int, default=10_000, help="Due follow-ups.")
         parser.add_argument("--users", type=int, default=50, help="Load-run users.")
@@ -36,9 +41,11 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             self.stderr.write("Note: not PostgreSQL; the figures will not be representative.")
         practice, owner, password = self.practice(options["clients"], options["years"])
+        self.neighbours(options["neighbours"], options["neighbour_clients"], options["years"])
         figures = {"measured_at": timezone.now().isoformat(), "database": connection.vendor}
         with scopes_disabled():
             figures["data"] = self.sizes(practice)
+            figures["others"] = self.others(practice)
 
         self.say("Timing pages ...")
         pages = benchmarks.time_pages(practice, owner, repeat=options["repeat"])
@@ -94,14 +101,38 @@ class Command(BaseCommand):
                 practice.save(update_fields=["name"])
                 for name, number in result.counts.items():
                     self.say(f"  {number:>9,} {name}")
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("ANALYZE")  # fresh statistics, as a live database has
+                analyze()
             owner = Membership.objects.get(practice=practice, role="owner").user
         password = secrets.token_urlsafe(16)  # fresh each run, for the load run's sign-ins
         owner.set_password(password)
         owner.save(update_fields=["password"])
         return practice, owner, password
+
+    def neighbours(self, number, clients, years):
+        """Other practices sharing the database, seeded once: every page must find its own
+        rows among theirs as quickly as if it were alone."""
+        with scopes_disabled():
+            have = Practice.objects.filter(name__startswith=NEIGHBOUR).count()
+            if have >= number:
+                return
+            self.say(f"Seeding {number - have} neighbouring practices of {clients} clients ...")
+            result = seeding.seed_practices(
+                number - have, clients=clients, years=years, seed=9000 + have
+            )
+            for position, practice in enumerate(result.practices, start=have + 1):
+                practice.name = f"{NEIGHBOUR} {position}"
+                practice.save(update_fields=["name"])
+            analyze()
+
+    def others(self, practice):
+        from clients.models import Client
+        from sessions.models import Appointment
+
+        return {
+            "practices": Practice.objects.exclude(pk=practice.pk).count(),
+            "clients": Client.objects.exclude(practice=practice).count(),
+            "appointments": Appointment.objects.exclude(practice=practice).count(),
+        }
 
     def sizes(self, practice):
         from clients.models import Client
@@ -121,7 +152,12 @@ class Command(BaseCommand):
         write(
             f"\nPractice: {data['clients']:,} clients, {data['appointments']:,} appointments, "
             f"{data['session_notes']:,} notes, {data['follow_ups']:,} follow-ups "
-            f"({figures['database']})\n"
+            f"({figures['database']})"
+        )
+        others = figures["others"]
+        write(
+            f"Sharing the database with {others['practices']} other practices: "
+            f"{others['clients']:,} clients, {others['appointments']:,} appointments\n"
         )
         write(f"{'Page':<36} {'median ms':>10} {'p90 ms':>8} {'x minimal':>10} {'queries':>8}")
         for page in figures["pages"]:
@@ -156,3 +192,10 @@ class Command(BaseCommand):
             write(slowest["plan"])
         medians = [p["times_minimal_view"] for p in figures["pages"][1:]]
         write(f"\n(median of pages vs minimal view: {statistics.median(medians):.1f}x)")
+
+
+def analyze():
+    """Fresh planner statistics after a bulk load, as a live database would have."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
