@@ -87,11 +87,12 @@ def shapes(aspect):
 def figures(chosen=()):
     """Both figures for a template, marking shapes whose (region, side, aspect) is chosen.
 
-    A chosen area on "both" sides marks the left and right shapes of its region."""
+    A chosen area on "both" sides marks the left and right shapes of its region; a region
+    drawn as one shape in the middle (chest, lower back ...) is marked whatever the side."""
     marked = set()
     for region, side, aspect in chosen:
-        sides = ("left", "right", "centre") if side == "both" else (side,)
-        marked.update((region, s, aspect) for s in sides)
+        sides = ("left", "right") if side == "both" else (side,)
+        marked.update((region, s, aspect) for s in (*sides, "centre"))
     return [
         {
             "aspect": aspect,

@@ -20,3 +20,10 @@ def test_a_note_without_areas_prints_an_empty_map():
     printed = body.printed_map([])
     assert printed["chosen"] == ""
     assert len(printed["other"].split("M")[1:]) == 2 * len(body.shapes("front"))
+
+
+def test_a_side_of_a_region_drawn_in_the_middle_marks_its_shapes():
+    [front, back] = body.figures([("chest", "right", "front"), ("calf", "left", "back")])
+
+    assert [s["region"] for s in front["shapes"] if s["chosen"]] == ["chest", "chest"]  # two rows
+    assert [(s["region"], s["side"]) for s in back["shapes"] if s["chosen"]] == [("calf", "left")]
