@@ -98,7 +98,12 @@ class Client(TenantModel):
 
     @property
     def full_name(self):
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.name_of(self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(first_name, last_name):
+        """How a client's name is shown, also for rows read without a Client instance."""
+        return f"{first_name} {last_name}".strip()
 
     @property
     def tag_list(self):

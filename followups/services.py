@@ -132,19 +132,16 @@ def timeline_entries(client, limit=None):
     """Messages and check-in answers on the client's timeline (plain rows: the client page
     reads the newest few dozen of each on every visit)."""
     entries = []
-    kinds, channels = dict(Kind.choices), dict(Channel.choices)
-    statuses = dict(FollowUp.Status.choices)
     messages = (
         client.followups.filter(status__in=(FollowUp.Status.SENT, FollowUp.Status.FAILED))
         .order_by("-due_at")
         .values_list("kind", "channel", "status", "delivered_at", "sent_at", "due_at")
     )
     for kind, channel, status, delivered_at, sent_at, due_at in messages[:limit]:
-        state = "Delivered" if delivered_at else statuses[status]
+        state = "Delivered" if delivered_at else FollowUp.Status(status).label
         flags = ["failed"] if status == FollowUp.Status.FAILED else []
-        detail = f"{channels[channel]} · {state}"
-        entries.append(Entry(sent_at or due_at, "message", kinds[kind], "", detail, flags))
-    answers = dict(CheckIn.Answer.choices)
+        detail = f"{Channel(channel).label} · {state}"
+        entries.append(Entry(sent_at or due_at, "message", Kind(kind).label, "", detail, flags))
     checkins = (
         client.checkins.exclude(answered_at=None)
         .order_by("-answered_at")
@@ -152,7 +149,7 @@ def timeline_entries(client, limit=None):
     )
     for answered_at, answer, comment in checkins[:limit]:
         flags = ["worse"] if answer == CheckIn.Answer.WORSE else []
-        title = f"Check-in answer: {answers.get(answer, answer)}"
+        title = f"Check-in answer: {CheckIn.Answer(answer).label}"
         entries.append(Entry(answered_at, "checkin", title, "", comment, flags))
     return entries
 

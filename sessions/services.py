@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from clients.models import Client
 from practice.navigation import url_for_ids
 
 from . import body, signals
@@ -228,19 +229,18 @@ def listing(appointments, limit=None):
         )[:limit]
     )
     detail_url = url_for_ids("sessions:detail")
-    labels = dict(Appointment.Status.choices)
     return [
         Row(
             start=start,
             start_time=timezone.localtime(start).strftime("%H:%M"),
             url=detail_url(public_id),
-            client_name=f"{first} {last}".strip(),
+            client_name=Client.name_of(first, last),
             red_flags=red_flags,
             intake_done=intake_at is not None,
             service=service or "",
             minutes=minutes,
             status=status,
-            status_label=labels[status],
+            status_label=Appointment.Status(status).label,
             note_signed=note_signed,
             has_note=has_note,
         )

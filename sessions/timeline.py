@@ -26,12 +26,13 @@ def session_entries(client, limit=None):
         )[:limit]
     )
     detail_url = url_for_ids("sessions:detail")
-    status_labels = dict(Appointment.Status.choices)
     for public_id, start, status, late, service, note, signed_at, updated_at, flagged in rows:
         url = detail_url(public_id)
         flags = [f"{late} min late"] if late else []
         entries.append(
-            Entry(start, "session", service or "Session", url, status_labels[status], flags)
+            Entry(
+                start, "session", service or "Session", url, Appointment.Status(status).label, flags
+            )
         )
         if note is not None:
             state = "signed" if signed_at else "draft, not signed"
