@@ -20,6 +20,8 @@ from clients.models import IntakeLink, hash_token
 
 from .models import PREWRITTEN_KINDS, CheckIn, Kind
 
+# Wording is plain text (a subject, a text message, an e-mail's text part): nothing in it is
+# HTML-escaped here. The e-mail's HTML part escapes the finished text once, as it draws it.
 ENGINE = Engine(autoescape=False)
 UNSUBSCRIBE_SALT = "followups.unsubscribe"
 
@@ -96,7 +98,7 @@ def compile_wording(template):
 
 def render_text(template, context):
     try:
-        return compile_wording(template).render(Context(context)).strip()
+        return compile_wording(template).render(Context(context, autoescape=False)).strip()
     except (TemplateSyntaxError, ValueError, KeyError, AttributeError) as error:
         raise RenderError(f"The message wording has an error: {error}") from error
 
