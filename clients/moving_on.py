@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from followups.messages import render_text
 from followups.models import FollowUp, Kind
-from followups.planning import plan
+from followups.planning import expires, plan
 from sessions import services as session_services
 from sessions.models import Appointment
 
@@ -106,6 +106,7 @@ def move_client_on(client, *, reason, method, practitioners, message, by):
         Kind.MOVE_ON,
         key=f"move_on:{record.public_id}",
         due_at=now,
+        expires_at=expires(Kind.MOVE_ON, now),
         client=client,
         body=message,
     )

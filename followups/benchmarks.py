@@ -1,6 +1,7 @@
 """How many due follow-ups per second the dispatcher sends (for `make bench`, not a test)."""
 
 import contextlib
+import datetime
 import io
 import logging
 import time
@@ -66,6 +67,7 @@ def seed(practice, rows, clients):
                 kind=Kind.COMPLAINT,  # urgent: not held back by the one-a-day limit
                 channel="email" if n % 2 else "sms",
                 due_at=now,
+                expires_at=now + datetime.timedelta(days=1),
                 idempotency_key=f"bench:{practice.pk}:{n}",
             )
             for n in range(rows)

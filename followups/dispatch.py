@@ -27,7 +27,7 @@ from sessions.models import Appointment
 from . import messages
 from .channels import CHANNELS, ChannelError
 from .models import URGENT_KINDS, Attempt, Channel, FollowUp, Kind
-from .planning import choose_channel, rule_for
+from .planning import choose_channel, rule_for, too_late_reason
 
 log = logging.getLogger(__name__)
 Status = FollowUp.Status
@@ -89,7 +89,7 @@ def send_claimed(followup, now, rules, tries):
 
 
 def deliver(followup, now, rule, tries):
-    reason = reason_not_to_send(followup)
+    reason = reason_not_to_send(followup, now)
     if reason:
         return finish(followup, Status.SKIPPED, skip_reason=reason)
     if followup.client:
@@ -168,9 +168,11 @@ def address_of(followup):
     return ""
 
 
-def reason_not_to_send(followup):
+def reason_not_to_send(followup, now):
     """Why this row must not go out at all, or an empty string."""
     client, appointment = followup.client, followup.appointment
+    if followup.expires_at <= now:
+        return too_late_reason(followup.kind)
     if (
         client
         and followup.is_marketing
@@ -192,7 +194,7 @@ def reason_not_to_send(followup):
     if (
         followup.kind == Kind.CANCELLATION
         and client
-        and client.appointments.filter(status=Appointment.Status.BOOKED).exists()
+        and client.appointments.filter(status=Appointment.Status.BOOKED, start__gt=now).exists()
     ):
         return "the client booked again"
     return ""

@@ -44,6 +44,9 @@ class Channel(models.TextChoices):
     TASK = "task", "To-do (call or letter)"
 
 
+# How a row skipped for being past its time says so (see planning.TOO_LATE).
+TOO_LATE_REASON = "too late to be useful"
+
 # A call or letter the therapist still has to make (it has a partial index of its own).
 OPEN_TODO = models.Q(channel="task", status="sent", done_at__isnull=True)
 
@@ -76,6 +79,8 @@ class FollowUp(TenantModel):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=254, blank=True, help_text="Where it went, when sent.")
     due_at = models.DateTimeField()
+    # Past this the message is no longer useful and is skipped, not sent (planning.TOO_LATE).
+    expires_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     skip_reason = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -131,6 +136,16 @@ class FollowUp(TenantModel):
     @property
     def is_marketing(self):
         return self.kind in MARKETING_KINDS
+
+    @property
+    def may_send_anyway(self):
+        """Skipped only for being late: the therapist may still send it on purpose (never a
+        reminder for a session that has started)."""
+        return (
+            self.status == self.Status.SKIPPED
+            and self.skip_reason.startswith(TOO_LATE_REASON)
+            and self.kind != Kind.REMINDER
+        )
 
     def cancel(self, reason):
         """Cancel a row that has not been sent; return whether it was cancelled."""

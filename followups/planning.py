@@ -15,7 +15,7 @@ from clients.models import Channel as ContactChannel
 from clients.models import Client
 from sessions.models import Appointment
 
-from .models import Channel, FollowUp, Kind, Rule
+from .models import TOO_LATE_REASON, Channel, FollowUp, Kind, Rule
 
 DEFAULT_RULES = {
     Kind.CHECKIN: {"days": 1, "at_time": datetime.time(10, 0)},
@@ -28,6 +28,44 @@ DEFAULT_RULES = {
     Kind.INSURANCE: {"sequence": "30, 7", "at_time": datetime.time(9, 0)},
     Kind.MOVE_ON: {},
 }
+
+# Past these a message is no longer useful, and worse than silence: a "how do you feel
+# today?" a week after the session. Each is counted from the message's cause (below). A row
+# planned past its limit is kept as skipped with the reason, never sent; the dispatcher
+# checks the same limit again at send time (followups/dispatch.py), so a long outage of the
+# broker or the workers cannot send it late either.
+TOO_LATE = {
+    Kind.CHECKIN: (datetime.timedelta(days=2), "a check-in goes out within 2 days of the session"),
+    Kind.THANK_YOU: (
+        datetime.timedelta(days=4),
+        "a thank-you goes out within 4 days of the first visit",
+    ),
+    Kind.REMINDER: (datetime.timedelta(0), "a reminder goes out before the session starts"),
+    Kind.CANCELLATION: (
+        datetime.timedelta(days=2),
+        "a cancellation follow-up goes out within 2 days of its day after the cancellation",
+    ),
+    Kind.LAPSED: (datetime.timedelta(days=3), "a win-back goes out within 3 days of planning"),
+    Kind.COMPLAINT: (
+        datetime.timedelta(days=3),
+        "a complaint follow-up goes out within 3 days of its date",
+    ),
+    Kind.INTAKE_LINK: (
+        datetime.timedelta(days=3),
+        "an intake link goes out within 3 days of asking",
+    ),
+    Kind.INSURANCE: (datetime.timedelta(0), "an expiry warning goes out before the policy ends"),
+    Kind.MOVE_ON: (datetime.timedelta(days=7), "a moving-on message goes out within 7 days"),
+}
+
+
+def expires(kind, cause_at):
+    """The moment past which a message of `kind` caused at `cause_at` is not sent."""
+    return cause_at + TOO_LATE[kind][0]
+
+
+def too_late_reason(kind):
+    return f"{TOO_LATE_REASON}: {TOO_LATE[kind][1]}"
 
 
 def rule_for(practice, kind):
@@ -60,11 +98,27 @@ def choose_channel(client):
     return Channel.TASK
 
 
-def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0, body=""):
-    """Add a follow-up unless its rule is off or the same one exists; return it or None."""
+def plan(
+    practice,
+    kind,
+    *,
+    key,
+    due_at,
+    expires_at,
+    client=None,
+    appointment=None,
+    step=0,
+    body="",
+):
+    """Add a follow-up unless its rule is off or the same one exists; return it or None.
+
+    One already past `expires_at` (history entered after the fact) is kept as skipped with
+    the reason, so the therapist sees it and may still send it on purpose.
+    """
     if kind != Kind.MOVE_ON and not rule_for(practice, kind).enabled:
         return None
-    followup, _ = FollowUp.objects.get_or_create(
+    late = expires_at <= timezone.now()
+    followup, created = FollowUp.objects.get_or_create(
         idempotency_key=key,
         defaults={
             "practice": practice,
@@ -72,12 +126,16 @@ def plan(practice, kind, *, key, due_at, client=None, appointment=None, step=0, 
             "kind": kind,
             "channel": choose_channel(client),
             "due_at": due_at,
+            "expires_at": expires_at,
             "appointment": appointment,
             "step": step,
             "body": body,
+            "status": FollowUp.Status.SKIPPED if late else FollowUp.Status.SCHEDULED,
+            "skip_reason": too_late_reason(kind) if late else "",
         },
     )
-    ring_after_commit()
+    if created and not late:
+        ring_after_commit()
     return followup
 
 
@@ -107,10 +165,10 @@ def on_status_changed(appointment, old_status, **kwargs):
 
 def on_appointment_saved(appointment, created, **kwargs):
     """A booked session gets a reminder that follows it when it moves; a new booking
-    ends the client's cancellation follow-ups."""
+    ends the client's cancellation follow-ups (a past session entered as history does not)."""
     if appointment.status == Appointment.Status.BOOKED:
         plan_reminder(appointment)
-        if created:
+        if created and appointment.start > timezone.now():
             cancel_scheduled(
                 FollowUp.objects.filter(client=appointment.client, kind=Kind.CANCELLATION),
                 "the client booked again",
@@ -143,6 +201,7 @@ def plan_checkin(appointment):
         practice,
         Kind.CHECKIN,
         key=f"checkin:{appointment.public_id}",
+        expires_at=expires(Kind.CHECKIN, appointment.end),
         # The rule's day and hour, but never later than that many days after the session
         # ends: an 08:00 session still hears from us within 24 hours.
         due_at=min(
@@ -161,6 +220,7 @@ def plan_thank_you(appointment):
         practice,
         Kind.THANK_YOU,
         key=f"thank_you:{appointment.client.public_id}",
+        expires_at=expires(Kind.THANK_YOU, appointment.end),
         due_at=next_day_at(rule, practice, appointment.start, rule.days),
         client=appointment.client,
         appointment=appointment,
@@ -173,7 +233,10 @@ def plan_reminder(appointment):
     rule = rule_for(practice, Kind.REMINDER)
     due = appointment.start - datetime.timedelta(hours=rule.hours)
     existing = FollowUp.objects.filter(idempotency_key=f"reminder:{appointment.public_id}")
-    if existing.filter(status=FollowUp.Status.SCHEDULED).update(due_at=due):
+    moved = existing.filter(status=FollowUp.Status.SCHEDULED).update(
+        due_at=due, expires_at=expires(Kind.REMINDER, appointment.start)
+    )
+    if moved:
         return existing.first()
     if appointment.start <= timezone.now():
         return None
@@ -181,24 +244,34 @@ def plan_reminder(appointment):
         practice,
         Kind.REMINDER,
         key=f"reminder:{appointment.public_id}",
+        expires_at=expires(Kind.REMINDER, appointment.start),
         due_at=max(due, timezone.now()),
         client=appointment.client,
         appointment=appointment,
     )
 
 
+def cancelled_at(appointment):
+    """When the client cancelled (or missed) the session. A session marked cancelled after
+    it was due to start is counted from its start: a cancellation entered weeks later is
+    history, not news."""
+    return min(appointment.status_changed_at or timezone.now(), appointment.start)
+
+
 def plan_cancellation_sequence(appointment):
     practice = appointment.practice
     rule = rule_for(practice, Kind.CANCELLATION)
     now = timezone.now()
+    moment = cancelled_at(appointment)
     planned = []
     for step, days in enumerate(rule.sequence_days()):
-        due = next_day_at(rule, practice, now, days)
+        due = next_day_at(rule, practice, moment, days)
         planned.append(
             plan(
                 practice,
                 Kind.CANCELLATION,
                 key=f"cancellation:{appointment.public_id}:{step}",
+                expires_at=expires(Kind.CANCELLATION, due),
                 due_at=max(due, now),
                 client=appointment.client,
                 appointment=appointment,
@@ -210,11 +283,13 @@ def plan_cancellation_sequence(appointment):
 
 def plan_intake_link(client):
     """Send the client a fresh intake link now (each press sends one)."""
+    now = timezone.now()
     return plan(
         client.practice,
         Kind.INTAKE_LINK,
-        key=f"intake_link:{client.public_id}:{timezone.now().timestamp()}",
-        due_at=timezone.now(),
+        key=f"intake_link:{client.public_id}:{now.timestamp()}",
+        due_at=now,
+        expires_at=expires(Kind.INTAKE_LINK, now),
         client=client,
     )
 
@@ -222,7 +297,12 @@ def plan_intake_link(client):
 def plan_complaint_followup(practice, client, complaint_key, due_at):
     """For the complaints app: one follow-up per complaint."""
     return plan(
-        practice, Kind.COMPLAINT, key=f"complaint:{complaint_key}", due_at=due_at, client=client
+        practice,
+        Kind.COMPLAINT,
+        key=f"complaint:{complaint_key}",
+        due_at=due_at,
+        expires_at=expires(Kind.COMPLAINT, due_at),
+        client=client,
     )
 
 
@@ -275,13 +355,14 @@ def plan_lapsed(practice, today=None):
     planned = []
     for row in lapsed_clients(practice, today):
         client = row["client"]
-        due = next_day_at(rule, practice, timezone.now(), 0)
+        due = max(next_day_at(rule, practice, timezone.now(), 0), timezone.now())
         planned.append(
             plan(
                 practice,
                 Kind.LAPSED,
                 key=f"lapsed:{client.public_id}:{row['last_visit'].date().isoformat()}",
-                due_at=max(due, timezone.now()),
+                due_at=due,
+                expires_at=expires(Kind.LAPSED, due),
                 client=client,
             )
         )
@@ -290,22 +371,24 @@ def plan_lapsed(practice, today=None):
 
 def plan_insurance(practice, today=None):
     """Remind the practice 30 and 7 days before its indemnity policy expires."""
-    expires = practice.insurance_expires_on
-    if not expires:
+    ends = practice.insurance_expires_on
+    if not ends:
         return []
     today = today or timezone.localdate()
     rule = rule_for(practice, Kind.INSURANCE)
+    policy_ends = datetime.datetime.combine(ends, datetime.time.min, tzinfo=practice_tz(practice))
     planned = []
     for days in rule.sequence_days():
-        day = expires - datetime.timedelta(days=days)
+        day = ends - datetime.timedelta(days=days)
         if day < today:
             continue
         planned.append(
             plan(
                 practice,
                 Kind.INSURANCE,
-                key=f"insurance:{practice.public_id}:{expires.isoformat()}:{days}",
+                key=f"insurance:{practice.public_id}:{ends.isoformat()}:{days}",
                 due_at=rule.at(day, practice_tz(practice)),
+                expires_at=expires(Kind.INSURANCE, policy_ends),
             )
         )
     return [p for p in planned if p]

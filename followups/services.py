@@ -1,5 +1,6 @@
 """Workflows of the follow-up engine that pages and webhooks call."""
 
+import datetime
 import logging
 
 from django.core.mail import send_mail
@@ -87,6 +88,28 @@ def retry(followup):
     """Put a failed follow-up back in the queue, now."""
     updated = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.FAILED).update(
         status=FollowUp.Status.SCHEDULED, due_at=timezone.now(), attempts=0, last_error=""
+    )
+    if updated:
+        ring_after_commit()
+    return bool(updated)
+
+
+# How long a message sent on purpose after its time may still wait to go out.
+SEND_ANYWAY_WITHIN = datetime.timedelta(days=1)
+
+
+def send_anyway(followup):
+    """Send now a message that was skipped for being late, because the therapist chose to.
+    Consent, quiet hours and the client's status still apply at send time."""
+    if not followup.may_send_anyway:
+        return False
+    now = timezone.now()
+    updated = FollowUp.objects.filter(pk=followup.pk, status=FollowUp.Status.SKIPPED).update(
+        status=FollowUp.Status.SCHEDULED,
+        due_at=now,
+        expires_at=now + SEND_ANYWAY_WITHIN,
+        skip_reason="",
+        attempts=0,
     )
     if updated:
         ring_after_commit()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("sms/status/", views.sms_status, name="sms_status"),
     path("<uuid:public_id>/done/", views.todo_done, name="done"),
     path("<uuid:public_id>/retry/", views.followup_retry, name="retry"),
+    path("<uuid:public_id>/send-anyway/", views.followup_send_anyway, name="send_anyway"),
     path("client/<uuid:public_id>/intake-link/", views.send_intake_link, name="send_intake"),
     path("checkins/<uuid:public_id>/seen/", views.checkin_seen, name="checkin_seen"),
 ]

@@ -73,6 +73,17 @@ def followup_retry(request, public_id):
 
 @require_POST
 @practice_required
+def followup_send_anyway(request, public_id):
+    followup = get_for_practice(request, FollowUp, public_id=public_id)
+    if services.send_anyway(followup):
+        flash.success(request, "Sent on purpose: it goes out in a moment.")
+    else:
+        flash.error(request, "This message cannot be sent any more.")
+    return redirect(reverse("followups:list") + "?show=skipped")
+
+
+@require_POST
+@practice_required
 def send_intake_link(request, public_id):
     client = get_for_practice(request, Client, public_id=public_id)
     followup = planning.plan_intake_link(client)

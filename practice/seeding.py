@@ -27,6 +27,7 @@ from sessions import body
 from sessions.models import Appointment, NoteArea, Service, SessionNote, Technique
 
 BATCH = 2000
+TWO_DAYS = datetime.timedelta(days=2)
 
 FIRST_NAMES = [
     "Ada",
@@ -465,6 +466,7 @@ class _Seeder:
             channel=channel,
             to=appointment.client.email if channel == "email" else appointment.client.mobile,
             due_at=due,
+            expires_at=appointment.start if kind == Kind.REMINDER else due + TWO_DAYS,
             status=status,
             skip_reason="" if consent else "no consent for this channel",
             attempts=1 if sent else 0,

@@ -140,6 +140,7 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     kind = Kind.CHECKIN
     channel = "email"
     due_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda o: o.due_at + timezone.timedelta(days=2))
     idempotency_key = factory.Sequence(lambda n: f"test:{n}")
 
 

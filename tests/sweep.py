@@ -105,6 +105,11 @@ OBJECT_URLS |= {
     "followups:retry": lambda practice: {
         "public_id": FollowUpFactory(client__practice=practice, status="failed").public_id
     },
+    "followups:send_anyway": lambda practice: {
+        "public_id": FollowUpFactory(
+            client__practice=practice, status="skipped", skip_reason="too late to be useful: x"
+        ).public_id
+    },
     "followups:send_intake": lambda practice: {"public_id": client_of(practice).public_id},
     "followups:checkin_seen": lambda practice: {
         "public_id": CheckInFactory(appointment__client__practice=practice).public_id

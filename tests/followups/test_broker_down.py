@@ -1,5 +1,7 @@
 """The broker only rings the bell: with it down, planned rows wait and go out later."""
 
+import datetime
+
 import pytest
 from django.core import mail
 
@@ -32,7 +34,12 @@ def test_planning_with_the_broker_down_loses_nothing(
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         followup = plan(
-            practice, Kind.COMPLAINT, key="c:1", due_at=client.created_at, client=client
+            practice,
+            Kind.COMPLAINT,
+            key="c:1",
+            due_at=client.created_at,
+            expires_at=client.created_at + datetime.timedelta(days=3),
+            client=client,
         )
 
     assert len(callbacks) == 1  # the ring was tried, failed quietly, and nothing broke

@@ -2,6 +2,7 @@ import datetime
 import zoneinfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from followups import planning
@@ -28,9 +29,11 @@ def test_a_completed_session_plans_a_check_in_next_day_at_ten(practice, client_o
     start = datetime.datetime(2026, 11, 20, 18, 0, tzinfo=LONDON)
     appointment = AppointmentFactory(client=client_ok, start=start)
 
-    sessions.change_status(appointment, Status.COMPLETED, by=None)
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
+        sessions.change_status(appointment, Status.COMPLETED, by=None)
 
     [checkin] = planned(Kind.CHECKIN)
+    assert checkin.status == FollowUp.Status.SCHEDULED
     assert checkin.due_at == datetime.datetime(2026, 11, 21, 10, 0, tzinfo=LONDON)
     assert checkin.channel == Channel.EMAIL
     assert checkin.appointment == appointment
@@ -40,7 +43,8 @@ def test_an_early_session_still_gets_its_check_in_within_24_hours(practice, clie
     start = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=LONDON)  # ends 08:30
     appointment = AppointmentFactory(client=client_ok, start=start, duration_minutes=60)
 
-    sessions.change_status(appointment, Status.COMPLETED, by=None)
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
+        sessions.change_status(appointment, Status.COMPLETED, by=None)
 
     [checkin] = planned(Kind.CHECKIN)
     assert checkin.due_at == datetime.datetime(2026, 11, 21, 8, 30, tzinfo=LONDON)
