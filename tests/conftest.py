@@ -1,7 +1,10 @@
 """Shared fixtures: a practice with an owner and an assistant, and an outsider who owns
 another practice. Every view test checks what each of them gets."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.cache import cache
 from django_scopes import scopes_disabled
 
@@ -22,6 +25,16 @@ def _test_code_sees_all_practices():
 def _empty_cache():
     """Each test starts with nothing cached (rate limits, dashboard figures)."""
     cache.clear()
+
+
+@pytest.fixture
+def frozen_clock():
+    """For tests that count within a time window (rate limits, lock-outs): the clock stands
+    still, so no run crosses a window's edge however slow the machine is. `.shift(seconds)`
+    moves it on."""
+    moment = datetime.datetime(2026, 11, 23, 12, 0, 30, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -239,7 +239,9 @@ def test_a_filled_in_honeypot_saves_nothing(client, practice):
     assert not Client.objects.exists()
 
 
-def test_too_many_forms_from_one_address_get_a_try_later_page(client, practice, settings):
+def test_too_many_forms_from_one_address_get_a_try_later_page(
+    client, practice, settings, frozen_clock
+):
     settings.INTAKE_FORM_RATE = "2/m"
     url = reverse("intake:public", args=[practice.slug])
 
@@ -247,6 +249,8 @@ def test_too_many_forms_from_one_address_get_a_try_later_page(client, practice, 
 
     assert statuses == [302, 302, 429]
     assert "try again later" in client.post(url, intake_data()).content.decode().lower()
+    frozen_clock.shift(60)  # the next minute's window
+    assert client.post(url, intake_data(nonce="n-later")).status_code == 302
 
 
 def test_a_link_only_ever_changes_its_own_practices_client(client, practice, other_practice):

@@ -13,7 +13,9 @@ def sign_in(client, email, password):
     return client.post(reverse("login"), {"username": email, "password": password})
 
 
-def test_repeated_wrong_passwords_pause_sign_in_with_a_clear_page(client, owner, settings):
+def test_repeated_wrong_passwords_pause_sign_in_with_a_clear_page(
+    client, owner, settings, frozen_clock
+):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert sign_in(client, owner.email, "wrong").status_code == 200
 
@@ -26,7 +28,7 @@ def test_repeated_wrong_passwords_pause_sign_in_with_a_clear_page(client, owner,
     assert "reset your password" in after.content.decode()
 
 
-def test_the_owner_unlocks_a_locked_member(client, owner, assistant, settings):
+def test_the_owner_unlocks_a_locked_member(client, owner, assistant, settings, frozen_clock):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, assistant.email, "wrong")
     assert sign_in(client, assistant.email, PASSWORD).status_code == 429
@@ -92,7 +94,7 @@ def test_production_settings_send_hsts_and_secure_cookies(client, owner, setting
     assert cookie["secure"] and cookie["httponly"]
 
 
-def test_password_reset_requests_are_rate_limited(client, db):
+def test_password_reset_requests_are_rate_limited(client, db, frozen_clock):
     from django.core.cache import cache
 
     cache.clear()
