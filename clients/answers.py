@@ -1,6 +1,11 @@
 """Intake answers as a therapist reads them: short labels, choices spelled out."""
 
+import dataclasses
+from dataclasses import dataclass
+
+from . import health
 from .forms import CONTACT_FIELDS, IntakeForm
+from .models import IntakeSubmission
 
 # The therapist's words for the client's questions.
 LABELS = {
@@ -71,3 +76,49 @@ def compare_answers(older, newer):
         for name, label, text in display_answers(newer)
         if before.get(name, EMPTY) != text
     ]
+
+
+@dataclass
+class Declaration:
+    """One intake version as an insurer reads it: the health answers, the red flags and
+    the consent to treatment, with the sessions it was in force for."""
+
+    submission: IntakeSubmission
+    rows: list  # (label, text, flagged)
+    red_flags: list  # health.Condition
+    sessions: list = dataclasses.field(default_factory=list)  # the appointments it covered
+
+    @property
+    def consented(self):
+        return bool(self.submission.answers.get("treatment_consent"))
+
+
+def declarations_for(client, appointments):
+    """For each session, the intake version in force when it started (the newest one
+    submitted before it): [(appointment, Declaration or None)], in the sessions' order.
+    Sessions that share a version share one Declaration."""
+    versions = list(client.intake_submissions.order_by("submitted_at", "version"))
+    made = {}
+    covered = []
+    for appointment in appointments:
+        earlier = [v for v in versions if v.submitted_at <= appointment.start]
+        if not earlier:
+            covered.append((appointment, None))
+            continue
+        submission = earlier[-1]
+        if submission.pk not in made:
+            made[submission.pk] = declaration(submission)
+        made[submission.pk].sessions.append(appointment)
+        covered.append((appointment, made[submission.pk]))
+    return covered
+
+
+def declaration(submission):
+    flags = health.red_flags(submission.answers.get("conditions", []))
+    # Every health answer, empty ones too: "none declared" is itself what the client said.
+    rows = [
+        (label, text, name == "conditions" and bool(flags))
+        for name, label, text in display_answers(submission.answers)
+        if name not in CONTACT
+    ]
+    return Declaration(submission=submission, rows=rows, red_flags=flags)

@@ -192,7 +192,7 @@ class IncidentReport(TenantModel):
     """A rendered report, kept byte for byte, and where it was sent."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting to send"
+        QUEUED = "queued", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
         KEPT = "kept", "Downloaded, not sent"

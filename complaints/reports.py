@@ -4,7 +4,7 @@ import hashlib
 
 from django.utils import timezone
 
-from clients import timeline
+from clients import answers, timeline
 from practice import pdf
 from practice.models import Membership
 from sessions.printing import note_items
@@ -12,7 +12,9 @@ from sessions.printing import note_items
 
 def report_context(incident):
     practice = incident.practice
+    sessions = list(incident.sessions.order_by("start"))
     notes = note_items(incident.sessions.all())
+    in_force = answers.declarations_for(incident.client, sessions)
     therapists = Membership.objects.filter(practice=practice, role="owner").select_related("user")
     return {
         "practice": practice,
@@ -20,6 +22,9 @@ def report_context(incident):
         "incident": incident,
         "client": incident.client,
         "notes": notes,
+        # Each intake version once, with the sessions it covered; sessions with none before.
+        "declarations": list({id(d): d for _, d in in_force if d}.values()),
+        "undeclared": [appointment for appointment, d in in_force if d is None],
         "events": sorted(timeline.for_client(incident.client), key=lambda e: e.when),
         "generated_at": timezone.localtime(),
     }
@@ -32,3 +37,10 @@ def render_pdf(incident):
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest()
+
+
+def fill(report):
+    """Render the incident as it stands now into `report`: the bytes, pages and SHA-256."""
+    data, pages = render_pdf(report.incident)
+    report.pdf, report.pages, report.sha256 = data, pages, sha256(data)
+    return report

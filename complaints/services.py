@@ -9,7 +9,7 @@ from clients import record
 from clients.timeline import Entry
 from followups.planning import plan_complaint_followup
 
-from . import reports
+from . import reports, tasks
 from .models import ComplaintStep, Incident, IncidentReport, sha256_json
 
 Step = ComplaintStep.Step
@@ -92,18 +92,31 @@ def sign_statement(incident, membership):
 
 def make_report(incident, user, *, sent_to="", cover_message="", status):
     """Render the report now and keep the PDF exactly as rendered."""
-    pdf, pages = reports.render_pdf(incident)
-    return IncidentReport.objects.create(
+    report = IncidentReport(
         practice=incident.practice,
         incident=incident,
         created_by=user,
-        pdf=pdf,
-        sha256=reports.sha256(pdf),
-        pages=pages,
         sent_to=sent_to,
         cover_message=cover_message,
         status=status,
     )
+    reports.fill(report)
+    report.save()
+    return report
+
+
+def request_report(incident, user, *, sent_to, cover_message):
+    """Ask for the report to be made and e-mailed by a worker; the page answers at once."""
+    report = IncidentReport.objects.create(
+        practice=incident.practice,
+        incident=incident,
+        created_by=user,
+        sent_to=sent_to,
+        cover_message=cover_message,
+        status=IncidentReport.Status.QUEUED,
+    )
+    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
+    return report
 
 
 def timeline_entries(client, limit=None):

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from . import reports
 from .models import Incident, IncidentReport
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ def send_report(self, report_id):
         return report.status
     with scope(practice=report.practice):
         IncidentReport.objects.filter(pk=report.pk).update(attempts=F("attempts") + 1)
+        if not report.sha256:
+            made = render_once(report)
+            if made != IncidentReport.Status.QUEUED:
+                return made
         try:
             email_report(report)
         except (smtplib.SMTPException, OSError) as error:
@@ -43,6 +48,27 @@ def send_report(self, report_id):
             status=Incident.Status.REPORTED, insurer_notified_on=timezone.localdate()
         )
     return IncidentReport.Status.SENT
+
+
+def render_once(report):
+    """Make the PDF and keep it before the first try, so every retry sends the same bytes
+    and what is stored is what the insurer got. A report that cannot be made fails at once,
+    with the reason shown and "Send again"."""
+    try:
+        reports.fill(report)
+    except Exception as error:  # a bug or bad data: show it, never retry it forever
+        log.exception("Report %s could not be made", report.pk)
+        IncidentReport.objects.filter(pk=report.pk).update(
+            status=IncidentReport.Status.FAILED,
+            last_error=f"The report could not be made: {error.__class__.__name__}",
+        )
+        return IncidentReport.Status.FAILED
+    kept = IncidentReport.objects.filter(pk=report.pk, sha256="").update(
+        pdf=report.pdf, pages=report.pages, sha256=report.sha256
+    )
+    if not kept:  # another worker made it first: send the copy that is stored
+        report.refresh_from_db(fields=["pdf", "pages", "sha256"])
+    return IncidentReport.Status.QUEUED
 
 
 @shared_task

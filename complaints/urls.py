@@ -18,6 +18,7 @@ urlpatterns = [
         name="report_preview",
     ),
     path("incidents/<uuid:public_id>/send/", views.incident_report_send, name="report_send"),
+    path("incidents/<uuid:public_id>/reports/", views.incident_reports, name="incident_reports"),
     path("reports/<uuid:public_id>.pdf", views.report_download, name="report"),
     path("reports/<uuid:public_id>/resend/", views.report_resend, name="report_resend"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -159,9 +159,21 @@ def incident_detail(request, public_id):
         "incident": incident,
         "form": form,
         "send_form": send_form,
-        "reports": incident.reports.defer("pdf").select_related("created_by"),
+        "reports": reports_of(incident),
     }
     return render(request, "complaints/incident.html", context)
+
+
+@owner_required
+def incident_reports(request, public_id):
+    """The list of reports made, for the incident page to refresh while one is sending."""
+    incident = get_for_practice(request, Incident, public_id=public_id)
+    context = {"incident": incident, "reports": reports_of(incident)}
+    return render(request, "complaints/_reports.html", context)
+
+
+def reports_of(incident):
+    return incident.reports.defer("pdf").select_related("created_by")
 
 
 def cover_message(incident, practice):
@@ -204,18 +216,20 @@ def incident_report_send(request, public_id):
     if not form.is_valid():
         messages.error(request, "Check the address and the covering message.")
         return redirect("complaints:incident", incident.public_id)
-    report = services.make_report(
+    report = services.request_report(
         incident,
         request.user,
         sent_to=form.cleaned_data["to"],
         cover_message=form.cleaned_data["cover_message"],
-        status=IncidentReport.Status.QUEUED,
     )
-    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
     audit.record(
         request, audit.Action.EMAIL, f"incident report to {report.sent_to}", incident.client
     )
-    messages.success(request, f"The report is on its way to {report.sent_to}.")
+    messages.success(
+        request,
+        f"The report is being made and sent to {report.sent_to}. "
+        "It shows as sent below once it has gone.",
+    )
     return redirect("complaints:incident", incident.public_id)
 
 
@@ -237,6 +251,8 @@ def report_download(request, public_id):
     report = get_for_practice(
         request, IncidentReport.objects.select_related("incident"), public_id=public_id
     )
+    if not report.sha256:
+        raise Http404("This report is still being made.")
     audit.record(request, audit.Action.EXPORT, "stored incident report", report.incident.client)
     return pdf_response(bytes(report.pdf), f"incident-report-{report.created_at:%Y%m%d-%H%M}.pdf")
 

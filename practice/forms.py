@@ -101,6 +101,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "cancellation_policy",
             "late_arrival_policy",
             "pain_threshold",
+            "licence_body",
+            "licence_number",
             "insurer_name",
             "insurance_policy_number",
             "insurance_expires_on",
@@ -128,6 +130,7 @@ class PracticeSettingsForm(forms.ModelForm):
             Fieldset("New clients", "is_full"),
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
+            Fieldset("Professional registration", "licence_body", "licence_number"),
             Fieldset(
                 "Professional indemnity insurance",
                 "insurer_name",

@@ -100,6 +100,15 @@ class Practice(models.Model):
         help_text="Pain reported at or above this level (0-10) during a session is flagged.",
     )
 
+    # The therapist's professional registration, printed on reports for the insurer.
+    licence_body = models.CharField(
+        "registered with",
+        max_length=120,
+        blank=True,
+        help_text="The professional body or authority that licenses you.",
+    )
+    licence_number = models.CharField("licence or registration number", max_length=64, blank=True)
+
     insurer_name = models.CharField("indemnity insurer", max_length=120, blank=True)
     insurance_policy_number = models.CharField("policy number", max_length=64, blank=True)
     insurance_expires_on = models.DateField("policy expiry date", null=True, blank=True)

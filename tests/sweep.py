@@ -138,6 +138,7 @@ OBJECT_URLS |= {
     "complaints:incident_sign": incident_of,
     "complaints:report_preview": incident_of,
     "complaints:report_send": incident_of,
+    "complaints:incident_reports": incident_of,
     "complaints:report": report_of,
     "complaints:report_resend": lambda practice: report_of(practice, status="failed"),
 }
