@@ -85,7 +85,7 @@ def test_a_session_completed_the_same_evening_still_gets_its_check_in(client_ok)
 
     [checkin] = rows(kind=Kind.CHECKIN)
     assert checkin.status == Status.SENT
-    assert [m.subject for m in mail.outbox] == ["How are you feeling after your massage?"]
+    assert "How are you feeling after your massage?" in [m.subject for m in mail.outbox]
 
 
 def test_cancellation_follow_ups_count_from_the_cancellation(client_ok):
