@@ -124,7 +124,14 @@ HOME_CARE = [
     "Foam roller on the thighs twice a week.",
 ]
 TECHNIQUE_MIX = [("Swedish",), ("Deep tissue", "Trigger point"), ("Myofascial release",)]
-CONDITIONS = ["high_blood_pressure", "pregnancy", "diabetes", "recent_injury", "blood_clots"]
+CONDITIONS = [
+    "high_blood_pressure",
+    "pregnancy",
+    "diabetes",
+    "recent_injury",
+    "blood_clots",
+    "blood_thinners",
+]
 
 
 # Regions drawn on the back figure; the others (chest, abdomen, shin ...) only on the front.
@@ -253,6 +260,11 @@ class _Seeder:
                 "pain_area_1": self.rng.choice(["Lower back", "Neck", "Shoulders", "Calves"]),
                 "pain_level_1": self.rng.randint(2, 8),
                 "main_concern": self.rng.choice(COMPLAINTS),
+                "medications": "Warfarin" if "blood_thinners" in person.red_flags else "",
+                "allergies": self.rng.choice(["", "", "", "Nut oils", "Lanolin"]),
+                # What every real form asks for before it can be sent.
+                "policies_accepted": True,
+                "treatment_consent": True,
             }
             submissions.append(
                 IntakeSubmission(

@@ -143,6 +143,7 @@ def test_sending_answers_at_once_and_the_worker_makes_the_pdf(
     assert (report.status, report.sha256) == (IncidentReport.Status.QUEUED, "")
     listing = owner_client.get(reverse("complaints:incident_reports", args=[incident.public_id]))
     assert "Sending…" in listing.content.decode()
+    assert "{#" not in listing.content.decode() and "comment" not in listing.content.decode()
     assert 'hx-trigger="every 3s"' in listing.content.decode()
 
     [ring] = queued
