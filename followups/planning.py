@@ -30,15 +30,20 @@ DEFAULT_RULES = {
 }
 
 # Past these a message is no longer useful, and worse than silence: a "how do you feel
-# today?" a week after the session. Each is counted from the message's cause (below). A row
+# today?" a week after the session. Each is counted from the moment the rule's timing gives
+# for its cause (so a practice that checks in after 3 days still gets its check-ins), or
+# from the cause itself where that is the point (a reminder, an expiry warning). A row
 # planned past its limit is kept as skipped with the reason, never sent; the dispatcher
 # checks the same limit again at send time (followups/dispatch.py), so a long outage of the
 # broker or the workers cannot send it late either.
 TOO_LATE = {
-    Kind.CHECKIN: (datetime.timedelta(days=2), "a check-in goes out within 2 days of the session"),
+    Kind.CHECKIN: (
+        datetime.timedelta(days=1),
+        "a check-in goes out within a day of its planned time after the session",
+    ),
     Kind.THANK_YOU: (
-        datetime.timedelta(days=4),
-        "a thank-you goes out within 4 days of the first visit",
+        datetime.timedelta(days=3),
+        "a thank-you goes out within 3 days of its planned time after the first visit",
     ),
     Kind.REMINDER: (datetime.timedelta(0), "a reminder goes out before the session starts"),
     Kind.CANCELLATION: (
@@ -197,17 +202,18 @@ def next_day_at(rule, practice, moment, days):
 def plan_checkin(appointment):
     practice = appointment.practice
     rule = rule_for(practice, Kind.CHECKIN)
+    # The rule's day and hour, but never later than that many days after the session ends:
+    # an 08:00 session still hears from us within 24 hours.
+    due = min(
+        next_day_at(rule, practice, appointment.start, rule.days),
+        appointment.end + datetime.timedelta(days=rule.days),
+    )
     return plan(
         practice,
         Kind.CHECKIN,
         key=f"checkin:{appointment.public_id}",
-        expires_at=expires(Kind.CHECKIN, appointment.end),
-        # The rule's day and hour, but never later than that many days after the session
-        # ends: an 08:00 session still hears from us within 24 hours.
-        due_at=min(
-            next_day_at(rule, practice, appointment.start, rule.days),
-            appointment.end + datetime.timedelta(days=rule.days),
-        ),
+        due_at=due,
+        expires_at=expires(Kind.CHECKIN, due),
         client=appointment.client,
         appointment=appointment,
     )
@@ -216,12 +222,13 @@ def plan_checkin(appointment):
 def plan_thank_you(appointment):
     practice = appointment.practice
     rule = rule_for(practice, Kind.THANK_YOU)
+    due = next_day_at(rule, practice, appointment.start, rule.days)
     return plan(
         practice,
         Kind.THANK_YOU,
         key=f"thank_you:{appointment.client.public_id}",
-        expires_at=expires(Kind.THANK_YOU, appointment.end),
-        due_at=next_day_at(rule, practice, appointment.start, rule.days),
+        due_at=due,
+        expires_at=expires(Kind.THANK_YOU, due),
         client=appointment.client,
         appointment=appointment,
     )

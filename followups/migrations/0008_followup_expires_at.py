@@ -5,31 +5,39 @@ rows already finished get one a day after they were due, which nothing reads any
 """
 
 import datetime
+import zoneinfo
 
 from django.db import migrations, models
 from django.db.models import F
 
 DAY = datetime.timedelta(days=1)
-AFTER_DUE = {"thank_you": 4, "cancellation": 2, "lapsed": 3, "complaint": 3, "intake_link": 3}
+AFTER_DUE = {
+    "checkin": 1,
+    "thank_you": 3,
+    "cancellation": 2,
+    "lapsed": 3,
+    "complaint": 3,
+    "intake_link": 3,
+}
 
 
 def limit_for(followup):
     appointment = followup.appointment
     if followup.kind == "reminder" and appointment:
         return appointment.start
-    if followup.kind == "checkin" and appointment:
-        return appointment.start + datetime.timedelta(minutes=appointment.duration_minutes) + 2 * DAY
     if followup.kind == "move_on":
         return followup.due_at + 7 * DAY
-    if followup.kind == "insurance":
-        return followup.due_at + 30 * DAY
+    ends = followup.practice.insurance_expires_on
+    if followup.kind == "insurance" and ends:
+        zone = zoneinfo.ZoneInfo(followup.practice.time_zone)
+        return datetime.datetime.combine(ends, datetime.time.min, tzinfo=zone)
     return followup.due_at + AFTER_DUE.get(followup.kind, 2) * DAY
 
 
 def backfill(apps, schema_editor):
     FollowUp = apps.get_model("followups", "FollowUp")
     to_send = FollowUp.objects.filter(status__in=["scheduled", "sending"])
-    for followup in to_send.select_related("appointment").iterator():
+    for followup in to_send.select_related("appointment", "practice").iterator():
         FollowUp.objects.filter(pk=followup.pk).update(expires_at=limit_for(followup))
     FollowUp.objects.filter(expires_at=None).update(expires_at=F("due_at") + DAY)
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from clients import importing
 from followups import dispatch
-from followups.models import FollowUp, Kind
+from followups.models import FollowUp, Kind, Rule
 from sessions import services as sessions
 from sessions.models import Appointment
 
@@ -54,8 +54,8 @@ def test_completing_a_session_of_nine_days_ago_sends_nothing(client_ok):
     assert mail.outbox == []
     checkin, thank_you = rows(kind__in=[Kind.CHECKIN, Kind.THANK_YOU])
     assert {checkin.status, thank_you.status} == {Status.SKIPPED}
-    assert "within 2 days of the session" in checkin.skip_reason
-    assert "within 4 days of the first visit" in thank_you.skip_reason
+    assert "a check-in goes out within a day of its planned time" in checkin.skip_reason
+    assert "after the first visit" in thank_you.skip_reason
 
 
 def test_a_client_entered_with_past_sessions_gets_no_message(practice):
@@ -119,6 +119,20 @@ def test_a_check_in_three_days_late_after_an_outage_is_skipped(client_ok):
     assert not [m for m in mail.outbox if "feeling" in m.subject]
 
 
+def test_a_practice_that_checks_in_after_three_days_still_checks_in(client_ok, practice):
+    Rule.objects.create(practice=practice, kind=Kind.CHECKIN, days=3)
+    appointment = AppointmentFactory(client=client_ok, start=NOW - datetime.timedelta(hours=2))
+    sessions.change_status(appointment, Appointment.Status.COMPLETED, by=None)
+    [checkin] = rows(kind=Kind.CHECKIN)
+
+    with time_machine.travel(checkin.due_at + datetime.timedelta(minutes=1), tick=False):
+        dispatch.dispatch()
+
+    checkin.refresh_from_db()
+    assert checkin.due_at - appointment.end <= datetime.timedelta(days=3)
+    assert checkin.status == Status.SENT
+
+
 def test_a_reminder_is_never_sent_after_its_session_started(client_ok):
     start = NOW + datetime.timedelta(days=2)
     AppointmentFactory(client=client_ok, start=start)
@@ -140,7 +154,7 @@ def test_the_therapist_sees_what_was_skipped_and_may_send_it_on_purpose(owner_cl
     checkin = rows(kind=Kind.CHECKIN)[0]
 
     page = owner_client.get(reverse("followups:list") + "?show=skipped").content.decode()
-    assert "too late to be useful: a check-in goes out within 2 days of the session" in page
+    assert "too late to be useful: a check-in goes out within a day of its planned time" in page
     assert reverse("followups:send_anyway", args=[checkin.public_id]) in page
 
     response = owner_client.post(reverse("followups:send_anyway", args=[checkin.public_id]))
