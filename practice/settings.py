@@ -204,14 +204,18 @@ CONTENT_SECURITY_POLICY = {
 # --- Cache and rate limits -----------------------------------------------------------
 # Rate limits count in the cache, so production (several web processes) shares Redis.
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis as the cache, answering "not kept" when it cannot be reached (practice/cache.py).
+REDIS_CACHE_BACKEND = "practice.cache.ForgivingRedisCache"
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {"BACKEND": REDIS_CACHE_BACKEND, "LOCATION": REDIS_URL}
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 RATELIMIT_VIEW = "practice.views.rate_limited"
 # Only a load test on loopback turns this off (every simulated user has the same address).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
+# With the cache unreachable, public forms stay open rather than turning every client away.
+RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the client's address is in a header, e.g. HTTP_X_FORWARDED_FOR.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")

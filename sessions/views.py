@@ -80,7 +80,8 @@ def appointment_create(request):
     if request.method == "POST" and form.is_valid():
         appointment = form.save(commit=False)
         appointment.practice = request.practice
-        appointment.save()
+        with transaction.atomic():  # the session and its reminder, or neither
+            appointment.save()
         messages.success(request, f"Booked {appointment}.")
         return redirect("sessions:detail", appointment.public_id)
     return render(
@@ -116,7 +117,8 @@ def appointment_reschedule(request, public_id):
     form = RescheduleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.reschedule(appointment, **form.cleaned_data)
+            with transaction.atomic():  # the new time and the moved reminder together
+                services.reschedule(appointment, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
