@@ -3,6 +3,7 @@
 
 import logging
 import smtplib
+from email.utils import formatdate
 from pathlib import Path
 
 from django.conf import settings
@@ -38,6 +39,8 @@ class EmailChannel:
         if not to:
             raise ChannelError("No e-mail address.", permanent=True)
         headers = {"Message-ID": f"<{followup.idempotency_key.replace(':', '.')}@followups>"}
+        if followup.rendered_at:  # every try of one message is the same message
+            headers["Date"] = formatdate(followup.rendered_at.timestamp(), localtime=False)
         unsubscribe = None
         if followup.client is not None:
             unsubscribe = unsubscribe_url(followup.client, Channel.EMAIL)
@@ -103,9 +106,14 @@ class TwilioSmsBackend:
     def send(self, number, text):
         # Imported here so that installations without Twilio never load its SDK.
         from twilio.base.exceptions import TwilioException, TwilioRestException
+        from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
+        client = Client(
+            settings.TWILIO_ACCOUNT_SID,
+            settings.TWILIO_AUTH_TOKEN,
+            http_client=TwilioHttpClient(timeout=settings.SEND_TIMEOUT_SECONDS),
+        )
         try:
             message = client.messages.create(
                 to=number,

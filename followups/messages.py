@@ -125,13 +125,22 @@ def context_for(followup, *, sample=False):
         context["when"] = tomorrow.replace(hour=10, minute=0).strftime("on %A %-d %B at %H:%M")
         context["link"] = site_url("/example-link/")
         return context
-    if followup.kind == Kind.CHECKIN and followup.appointment:
-        context["link"] = checkin_link(followup.appointment)
-    if followup.kind == Kind.INTAKE_LINK and client:
-        context["link"] = intake_link(client)
-    if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
-        context["intake_link"] = intake_link(client)
+    for name, make in token_links(followup).items():
+        context[name] = make()
     return context
+
+
+def token_links(followup):
+    """The links of this message that carry a token made for it: {name: maker}. Making one
+    writes the token's hash to the database."""
+    client, appointment = followup.client, followup.appointment
+    if followup.kind == Kind.CHECKIN and appointment:
+        return {"link": lambda: checkin_link(appointment)}
+    if followup.kind == Kind.INTAKE_LINK and client:
+        return {"link": lambda: intake_link(client)}
+    if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
+        return {"intake_link": lambda: intake_link(client)}
+    return {}
 
 
 def when_text(appointment, practice):
@@ -140,7 +149,8 @@ def when_text(appointment, practice):
 
 
 def checkin_link(appointment):
-    """A fresh check-in token for this session (a resend replaces the old one)."""
+    """A check-in token for this session. The dispatcher renders a message once and keeps
+    it, so this runs once per check-in message, and every try sends the same link."""
     token = secrets.token_urlsafe(24)
     CheckIn.objects.update_or_create(
         appointment=appointment,
@@ -159,7 +169,10 @@ def intake_link(client):
 
 
 def unsubscribe_token(client, channel):
-    return signing.dumps({"c": str(client.public_id), "ch": channel}, salt=UNSUBSCRIBE_SALT)
+    """The same token every time for one client and channel, so every copy of a message
+    carries the same working link. (Signed, not stored: it names the client and channel.)"""
+    signer = signing.Signer(salt=UNSUBSCRIBE_SALT)
+    return signer.sign_object({"c": str(client.public_id), "ch": channel}, compress=True)
 
 
 def unsubscribe_url(client, channel):
@@ -167,10 +180,16 @@ def unsubscribe_url(client, channel):
 
 
 def read_unsubscribe_token(token):
-    """Return (client public id, channel) or None for a token we did not make."""
+    """Return (client public id, channel) or None for a token we did not make. Links sent
+    before tokens stopped carrying a time keep working for 400 days."""
     try:
-        data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=datetime.timedelta(days=400))
+        data = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except signing.BadSignature:
+        try:
+            data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=datetime.timedelta(days=400))
+        except signing.BadSignature:
+            return None
+    if not isinstance(data, dict):
         return None
     return data.get("c"), data.get("ch")
 

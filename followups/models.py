@@ -84,12 +84,17 @@ class FollowUp(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     skip_reason = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Who holds a row in "sending" and until when (see followups/dispatch.py).
     lease_until = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=120, blank=True)
     idempotency_key = models.CharField(max_length=200)  # unique: see Meta
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
+    # When subject and body were rendered: from then on every try sends exactly these, so
+    # two copies of one message (if a crash ever causes them) carry the same links.
+    rendered_at = models.DateTimeField(null=True, blank=True)
     step = models.PositiveSmallIntegerField(default=0, help_text="Place in a sequence.")
     appointment = models.ForeignKey(
         Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
@@ -156,7 +161,7 @@ class FollowUp(TenantModel):
 
 
 class Attempt(TenantModel):
-    """One try at sending a follow-up, written with its batch (see followups/dispatch.py)."""
+    """One try at sending a follow-up, written in the transaction that records its outcome."""
 
     followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="attempt_log")
     started_at = models.DateTimeField(default=timezone.now)

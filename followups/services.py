@@ -177,10 +177,16 @@ def timeline_entries(client, limit=None):
     return entries
 
 
+# Bookkeeping of the outbox, not part of the client's record.
+PRIVATE_FIELDS = ("lease_until", "lease_token", "idempotency_key", "provider_id")
+
+
 def record_part(client):
     """Messages planned or sent to the client and their check-in answers, for the export."""
     messages = [
-        record.plain(followup, exclude=("lease_until", "idempotency_key", "provider_id"))
+        record.plain(
+            followup, exclude=("lease_until", "lease_token", "idempotency_key", "provider_id")
+        )
         for followup in FollowUp.objects.filter(client=client).order_by("due_at")
     ]
     checkins = [

@@ -166,6 +166,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, ...
+# How long a mail server or the text provider may take to answer: well inside a follow-up's
+# lease, so a slow provider never outlives it.
+SEND_TIMEOUT_SECONDS = env.int("SEND_TIMEOUT_SECONDS", default=10)
+EMAIL_TIMEOUT = SEND_TIMEOUT_SECONDS
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practice <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -230,7 +234,11 @@ TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")
 QUIET_HOURS = (env.int("QUIET_HOURS_START", default=20), env.int("QUIET_HOURS_END", default=9))
 FOLLOWUP_MAX_ATTEMPTS = env.int("FOLLOWUP_MAX_ATTEMPTS", default=5)
-FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=300)
+# A dispatcher renews its lease while it works, so a short lease only decides how soon the
+# rows of a dispatcher that died are taken over (with the 15 s tick below: within 45 s).
+FOLLOWUP_LEASE_SECONDS = env.int("FOLLOWUP_LEASE_SECONDS", default=30)
+# How long a dispatcher keeps trying to record a sent message while the database is away.
+FOLLOWUP_OUTCOME_RETRY_SECONDS = env.int("FOLLOWUP_OUTCOME_RETRY_SECONDS", default=60)
 
 # --- Clients --------------------------------------------------------------------------
 INTAKE_LINK_DAYS = env.int("INTAKE_LINK_DAYS", default=14)
@@ -268,7 +276,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "record-heartbeat": {"task": "practice.tasks.record_heartbeat", "schedule": 60.0},
-    "dispatch-followups": {"task": "followups.tasks.dispatch_due", "schedule": 60.0},
+    # A tick nobody picked up within its interval is dropped: the next one does its work.
+    "dispatch-followups": {
+        "task": "followups.tasks.dispatch_due",
+        "schedule": 15.0,
+        "options": {"expires": 15.0},
+    },
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
     "purge-erased-clients": {"task": "clients.tasks.purge_erased", "schedule": 60.0 * 60 * 24},
     "send-waiting-reports": {

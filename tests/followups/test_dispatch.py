@@ -288,26 +288,32 @@ def test_two_dispatchers_at_once_send_every_row_once(settings):
     assert len(sent_to) == len(set(sent_to)) == 60
 
 
-def test_a_worker_that_breaks_mid_batch_keeps_every_outcome_and_its_log(client_ok, monkeypatch):
+def test_a_worker_that_breaks_mid_batch_keeps_each_outcome_with_its_log_and_frees_the_rest(
+    client_ok, monkeypatch
+):
     followups = [
         FollowUpFactory(client=client_ok, kind=Kind.COMPLAINT, due_at=NOON, idempotency_key=key)
-        for key in ("a", "b", "c")
+        for key in ("a", "b", "c", "d")
     ]
     finish = dispatch.finish
     finished = []
 
-    def database_gone_on_the_third_row(followup, status, **fields):
-        if len(finished) == 2:
-            raise RuntimeError("connection lost")
+    def broken_on_the_second_outcome(followup, status, *args, **fields):
+        if len(finished) == 1:
+            raise RuntimeError("the worker broke")
         finished.append(followup.pk)
-        return finish(followup, status, **fields)
+        return finish(followup, status, *args, **fields)
 
-    monkeypatch.setattr(dispatch, "finish", database_gone_on_the_third_row)
+    monkeypatch.setattr(dispatch, "finish", broken_on_the_second_outcome)
     with pytest.raises(RuntimeError):
         dispatch.dispatch()
 
-    statuses = [FollowUp.objects.get(pk=f.pk).status for f in followups]
-    # Sent rows are marked sent at once; the third stays claimed until its lease runs out.
-    assert statuses == [Status.SENT, Status.SENT, Status.SENDING]
-    # The batch's log of tries is still written, the third try included.
-    assert Attempt.objects.filter(followup__in=followups, ok=True).count() == 3
+    rows = [FollowUp.objects.get(pk=f.pk) for f in followups]
+    assert [row.status for row in rows] == [Status.SENT, Status.SENDING] + [Status.SCHEDULED] * 2
+    # Each outcome is written with its log line; the second (sent, not recorded) has neither.
+    assert list(Attempt.objects.values_list("followup", flat=True)) == [followups[0].pk]
+    # The second keeps its lease: it may have gone out. The rows never reached are back in
+    # the queue, untried, and the next tick takes them.
+    assert rows[1].lease_until > timezone.now()
+    assert [row.attempts for row in rows[2:]] == [0, 0]
+    assert dispatch.claim() == [followups[2].pk, followups[3].pk]
