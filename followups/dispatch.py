@@ -41,7 +41,7 @@ from sessions.models import Appointment
 from . import messages
 from .channels import CHANNELS, ChannelError
 from .models import URGENT_KINDS, Attempt, Channel, FollowUp, Kind
-from .planning import choose_channel, rule_for, too_late_reason
+from .planning import choose_channel, in_quiet_hours, rule_for, too_late_reason
 
 log = logging.getLogger(__name__)
 Status = FollowUp.Status
@@ -144,7 +144,8 @@ def commits_without_waiting_for_the_disk():
     for this connection while it dispatches. A commit is still seen by every other
     connection at once and survives a lost connection or a killed worker; only a crash of
     the database server itself can lose the last fraction of a second of them. That at
-    most resends a message of that moment, and it triples what one dispatcher can send."""
+    most resends a message of that moment, and it keeps a dispatcher's send rate with a lease
+    check and a log line for every message."""
     relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
     if relaxed:
         with connection.cursor() as cursor:
@@ -406,8 +407,8 @@ def defer_until(followup, now):
     return the time to try instead."""
     tz = zoneinfo.ZoneInfo(followup.practice.time_zone)
     local = timezone.localtime(now, tz)
-    start, end = settings.QUIET_HOURS
-    if followup.channel == Channel.SMS and (local.hour >= start or local.hour < end):
+    _, end = settings.QUIET_HOURS
+    if followup.channel == Channel.SMS and in_quiet_hours(now, followup.practice):
         day = local.date() if local.hour < end else local.date() + datetime.timedelta(days=1)
         return datetime.datetime.combine(day, datetime.time(end, 0), tzinfo=tz)
     if followup.client and not followup.is_urgent and followup.channel != Channel.TASK:

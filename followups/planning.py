@@ -7,6 +7,7 @@ the row that is already there instead of adding a second one.
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Min, Q
 from django.utils import timezone
@@ -81,6 +82,29 @@ def rule_for(practice, kind):
 
 def practice_tz(practice):
     return zoneinfo.ZoneInfo(practice.time_zone)
+
+
+def in_quiet_hours(moment, practice):
+    """Whether `moment` falls in the hours no text is sent (settings.QUIET_HOURS, in the
+    practice's time zone)."""
+    start, end = settings.QUIET_HOURS
+    hour = timezone.localtime(moment, practice_tz(practice)).hour
+    return hour >= start or hour < end
+
+
+def text_before_quiet_hours(due, practice, *, not_before):
+    """A text due in quiet hours would wait for the morning, later than promised: send it
+    instead half an hour before quiet hours began that evening, if that is not before
+    `not_before`."""
+    if not in_quiet_hours(due, practice):
+        return due
+    tz = practice_tz(practice)
+    start, _ = settings.QUIET_HOURS
+    local = timezone.localtime(due, tz)
+    evening = local.date() if local.hour >= start else local.date() - datetime.timedelta(days=1)
+    earlier = datetime.datetime.combine(evening, datetime.time(start), tzinfo=tz)
+    earlier -= datetime.timedelta(minutes=30)
+    return earlier if earlier >= not_before else due
 
 
 def choose_channel(client):
@@ -208,6 +232,8 @@ def plan_checkin(appointment):
         next_day_at(rule, practice, appointment.start, rule.days),
         appointment.end + datetime.timedelta(days=rule.days),
     )
+    if choose_channel(appointment.client) == Channel.SMS:
+        due = text_before_quiet_hours(due, practice, not_before=appointment.end)
     return plan(
         practice,
         Kind.CHECKIN,

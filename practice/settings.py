@@ -166,6 +166,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 globals().update(EMAIL_CONFIG)  # EMAIL_BACKEND, EMAIL_HOST, ...
+# A provider's own backend (django-anymail's, say) may be named instead of EMAIL_URL's.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (set just above)
 # How long a mail server or the text provider may take to answer: well inside a follow-up's
 # lease, so a slow provider never outlives it.
 SEND_TIMEOUT_SECONDS = env.int("SEND_TIMEOUT_SECONDS", default=10)

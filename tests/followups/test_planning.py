@@ -50,6 +50,43 @@ def test_an_early_session_still_gets_its_check_in_within_24_hours(practice, clie
     assert checkin.due_at == datetime.datetime(2026, 11, 21, 8, 30, tzinfo=LONDON)
 
 
+@pytest.mark.parametrize("hour", range(24))
+def test_a_text_check_in_arrives_within_24_hours_whenever_the_session_ends(
+    practice, settings, hour
+):
+    settings.QUIET_HOURS = (20, 9)
+    texted = ClientFactory(
+        practice=practice, mobile="+447400123456", sms_consent=True, preferred_channel="sms"
+    )
+    start = datetime.datetime(2026, 11, 20, hour, 15, tzinfo=LONDON)
+    appointment = AppointmentFactory(client=texted, start=start, duration_minutes=60)
+
+    with time_machine.travel(appointment.end, tick=False):
+        sessions.change_status(appointment, Status.COMPLETED, by=None)
+
+    [checkin] = planned(Kind.CHECKIN)
+    assert checkin.channel == Channel.SMS
+    assert appointment.end <= checkin.due_at
+    assert not planning.in_quiet_hours(checkin.due_at, practice)  # so it goes out then
+    assert checkin.due_at - appointment.end <= datetime.timedelta(hours=24)
+
+
+def test_an_early_session_s_text_check_in_goes_the_same_evening(practice, settings):
+    settings.QUIET_HOURS = (20, 9)
+    texted = ClientFactory(
+        practice=practice, mobile="+447400123456", sms_consent=True, preferred_channel="sms"
+    )
+    start = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=LONDON)  # ends 08:30
+    appointment = AppointmentFactory(client=texted, start=start, duration_minutes=60)
+
+    with time_machine.travel(start + datetime.timedelta(hours=1), tick=False):
+        sessions.change_status(appointment, Status.COMPLETED, by=None)
+
+    # 08:30 the next day is in quiet hours: 19:30 the same day instead, not 09:00 (24.5 h).
+    [checkin] = planned(Kind.CHECKIN)
+    assert checkin.due_at == datetime.datetime(2026, 11, 20, 19, 30, tzinfo=LONDON)
+
+
 def test_only_the_first_visit_gets_a_thank_you(practice, client_ok):
     first = AppointmentFactory(client=client_ok, start=timezone.now() - datetime.timedelta(days=30))
     second = AppointmentFactory(client=client_ok, start=timezone.now() - datetime.timedelta(days=1))

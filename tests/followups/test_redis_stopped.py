@@ -3,10 +3,6 @@ stopped, booking, completing and cancelling through the pages all work, every me
 planned, and everything goes out once Redis is back."""
 
 import datetime
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
 import time_machine
@@ -21,40 +17,9 @@ from practice.celery import app
 from sessions.models import Appointment
 
 from ..factories import ClientFactory, ServiceFactory
+from ..support.processes import REDIS_SERVER, OwnRedis
 
-REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(not REDIS_SERVER, reason="needs redis-server")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class OwnRedis:
-    """A throwaway redis-server of the test's own, on a port nobody else uses."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 @pytest.fixture
