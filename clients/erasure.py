@@ -32,6 +32,7 @@ PERSONAL_FIELDS = {
     "red_flags": [],
     "has_red_flags": False,
     "allergies": "",
+    "undeliverable": {},
 }
 
 

@@ -1,5 +1,6 @@
 """Clients, their consent to be contacted, and their intake submissions."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -70,6 +71,9 @@ class Client(TenantModel):
     has_red_flags = models.BooleanField(default=False, editable=False)
     allergies = models.CharField(max_length=500, blank=True, editable=False)
     intake_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What a provider reported it could not deliver to, by channel: {"email": {"address":
+    # ..., "reason": ..., "at": ...}}. It holds only while the client's address is that one.
+    undeliverable = models.JSONField(default=dict, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -86,6 +90,11 @@ class Client(TenantModel):
             ),
             models.Index(fields=["practice", "email"]),
             models.Index(fields=["practice", "mobile"]),
+            models.Index(  # the dashboard's clients we cannot reach
+                fields=["practice"],
+                condition=~models.Q(undeliverable={}),
+                name="client_unreachable",
+            ),
             models.Index(  # the dashboard's new enquiries
                 fields=["practice", "created_at"],
                 condition=models.Q(status="prospect"),
@@ -111,6 +120,32 @@ class Client(TenantModel):
 
     def flagged_conditions(self):
         return health.red_flags(self.red_flags)
+
+    def address_for(self, channel):
+        return {Channel.EMAIL: self.email, Channel.SMS: self.mobile}.get(channel, "")
+
+    def bounced(self, channel):
+        """The provider's report that this channel's current address cannot be reached, as
+        {"address", "reason", "at"}, or None (a new address starts afresh)."""
+        report = self.undeliverable.get(channel)
+        if report and report.get("address") == self.address_for(channel):
+            return {**report, "at": datetime.datetime.fromisoformat(report["at"])}
+        return None
+
+    def can_reach(self, channel):
+        return bool(self.address_for(channel)) and self.bounced(channel) is None
+
+    def mark_undeliverable(self, channel, address, reason, at):
+        """Record that `address` cannot be reached; ignored if the client has moved on to
+        another address since that message went out."""
+        if not address or address != self.address_for(channel):
+            return False
+        self.undeliverable = {
+            **self.undeliverable,
+            channel: {"address": address, "reason": reason[:300], "at": at.isoformat()},
+        }
+        self.save(update_fields=["undeliverable", "updated_at"])
+        return True
 
     def has_consent(self, channel):
         return {Channel.EMAIL: self.email_consent, Channel.SMS: self.sms_consent}.get(channel, True)

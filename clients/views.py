@@ -24,7 +24,15 @@ from .forms import (
     MoveOnForm,
     ReferForm,
 )
-from .models import Client, IntakeLink, IntakeSubmission, MoveMethod, MoveReason, hash_token
+from .models import (
+    Channel,
+    Client,
+    IntakeLink,
+    IntakeSubmission,
+    MoveMethod,
+    MoveReason,
+    hash_token,
+)
 
 PAGE_SIZE = 25
 NEW_LINK_KEY = "new_intake_link"
@@ -145,6 +153,8 @@ def client_detail(request, public_id):
         "signals_over": any(over for _, over in signals),
         "move_on": client.move_ons.filter(undone_at=None).first(),
         "referrals": client.referrals.select_related("practitioner")[:5],
+        "email_bounced": client.bounced(Channel.EMAIL),
+        "sms_bounced": client.bounced(Channel.SMS),
     }
     return render(request, "clients/detail.html", context)
 

@@ -7,16 +7,19 @@ class FollowupsConfig(AppConfig):
     verbose_name = "Follow-ups"
 
     def ready(self):
+        from anymail.signals import tracking
+
         from clients import record, timeline
         from sessions.models import Appointment
         from sessions.signals import appointment_status_changed
 
-        from . import planning, services
+        from . import delivery, planning, services
 
         appointment_status_changed.connect(planning.on_status_changed, dispatch_uid="followups")
         post_save.connect(
             saved_appointment, sender=Appointment, dispatch_uid="followups-appointment"
         )
+        tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")
         timeline.register(services.timeline_entries)
         record.register(services.record_part)
 

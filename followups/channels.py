@@ -58,12 +58,17 @@ class EmailChannel:
         message.attach_alternative(
             render_to_string("emails/followup-body-html.html", context), "text/html"
         )
+        # Through django-anymail the provider echoes this back in its delivery reports.
+        message.metadata = {"followup": str(followup.public_id)}
         try:
             message.send()
         except smtplib.SMTPRecipientsRefused as error:
             raise ChannelError(f"The address was refused: {error}", permanent=True) from error
         except (smtplib.SMTPException, OSError) as error:
             raise ChannelError(f"The mail server did not take it: {error}") from error
+        status = getattr(message, "anymail_status", None)  # the provider's own id, if any
+        if status is not None and status.message_id is not None:
+            return str(status.message_id)
         return headers["Message-ID"]
 
 

@@ -112,9 +112,9 @@ def choose_channel(client):
     else a to-do for the therapist (a call or a letter needs no consent to be planned)."""
     if client is None:
         return Channel.EMAIL  # to the practice itself
-    allowed = {
-        Channel.EMAIL: bool(client.email_consent and client.email),
-        Channel.SMS: bool(client.sms_consent and client.mobile),
+    allowed = {  # agreed to, and not reported undeliverable by the provider
+        Channel.EMAIL: bool(client.email_consent and client.can_reach(Channel.EMAIL)),
+        Channel.SMS: bool(client.sms_consent and client.can_reach(Channel.SMS)),
     }
     preferred = client.preferred_channel
     if preferred in (ContactChannel.PHONE, ContactChannel.LETTER):

@@ -137,20 +137,6 @@ def inbound_sms(number, text):
     return len(clients)
 
 
-def sms_status(provider_id, status):
-    """Twilio's delivery report: delivered, or failed after we handed the text over."""
-    if not provider_id:
-        return 0
-    followups = FollowUp.objects.filter(provider_id=provider_id, channel="sms")
-    if status == "delivered":
-        return followups.update(delivered_at=timezone.now())
-    if status in ("failed", "undelivered"):
-        return followups.update(
-            status=FollowUp.Status.FAILED, last_error=f"The phone network reported: {status}"
-        )
-    return 0
-
-
 def timeline_entries(client, limit=None):
     """Messages and check-in answers on the client's timeline (plain rows: the client page
     reads the newest few dozen of each on every visit)."""

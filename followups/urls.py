@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "followups"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("rules/<str:kind>/", views.rule_edit, name="rule"),
     path("sms/inbound/", views.inbound_sms, name="inbound_sms"),
     path("sms/status/", views.sms_status, name="sms_status"),
+    *webhooks.email_tracking_urls(),
     path("<uuid:public_id>/done/", views.todo_done, name="done"),
     path("<uuid:public_id>/retry/", views.followup_retry, name="retry"),
     path("<uuid:public_id>/send-anyway/", views.followup_send_anyway, name="send_anyway"),

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import messages, planning, services
+from . import delivery, messages, planning, services
 from .models import OPEN_TODO, CheckIn, FollowUp, Kind, Rule
 
 PAGE_SIZE = 50
@@ -265,5 +265,13 @@ def sms_status(request):
     if not signed_by_twilio(request):
         return HttpResponseForbidden("Bad signature.")
     with scopes_disabled():
-        services.sms_status(request.POST.get("MessageSid", ""), request.POST.get("MessageStatus"))
+        delivery.sms_status(
+            request.POST.get("MessageSid", ""),
+            request.POST.get("MessageStatus"),
+            error_code(request.POST.get("ErrorCode", "")),
+        )
     return HttpResponse(status=204)
+
+
+def error_code(value):
+    return int(value) if value.strip().isdigit() else None

@@ -10,7 +10,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from clients.models import Client, IntakeSubmission
+from clients.models import Channel, Client, IntakeSubmission
 from complaints.models import Complaint, Incident
 from followups.models import OPEN_TODO, CheckIn, FollowUp
 from followups.planning import lapsed_clients
@@ -51,6 +51,7 @@ def dashboard(request):
             .order_by("-answered_at")[:10]
         ),
         **message_counts(practice),
+        "unreachable": unreachable(practice),
         "open_complaints": list(
             Complaint.objects.filter(practice=practice, closed_at__isnull=True)
             .select_related("client")
@@ -152,6 +153,22 @@ def message_counts(practice):
             failed_messages=Count("pk", filter=failed), todos_due=Count("pk", filter=OPEN_TODO)
         )
     )
+
+
+def unreachable(practice, shown=5):
+    """Clients a provider reported we cannot reach at their current address or number."""
+    reported = (
+        Client.objects.filter(practice=practice, erased_at=None)
+        .exclude(undeliverable={})
+        .only("public_id", "first_name", "last_name", "email", "mobile", "undeliverable")
+        .order_by("last_name", "first_name")
+    )
+    rows = []
+    for client in reported[: shown * 4]:  # a few whose address has changed since
+        channels = [Channel(name).label for name in client.undeliverable if client.bounced(name)]
+        if channels:
+            rows.append((client, channels))
+    return rows[:shown]
 
 
 def setup_missing(practice):

@@ -5,6 +5,7 @@ production sets DATABASE_URL, REDIS_URL, SECRET_KEY and ALLOWED_HOSTS. See READM
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "django_countries",
+    "anymail",
     "csp",
     "axes",
     "django_otp",
@@ -172,6 +174,16 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_BACKEND)  # noqa: F821 (s
 # lease, so a slow provider never outlives it.
 SEND_TIMEOUT_SECONDS = env.int("SEND_TIMEOUT_SECONDS", default=10)
 EMAIL_TIMEOUT = SEND_TIMEOUT_SECONDS
+
+# django-anymail: a provider's API key for its backend and the secrets its delivery reports
+# are checked with, from ANYMAIL_* variables, e.g. ANYMAIL_MAILGUN_API_KEY,
+# ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY, or ANYMAIL_WEBHOOK_SECRET=user:password (Postmark,
+# SendGrid, Brevo). A provider without them has no report URL.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in os.environ.items()
+    if name.startswith("ANYMAIL_") and value
+}
 
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Practice <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
