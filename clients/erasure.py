@@ -1,6 +1,7 @@
 """Erasing a client at their request, and purging what had to be kept, later."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -36,9 +37,26 @@ PERSONAL_FIELDS = {
 }
 
 
+@dataclass
+class Erased:
+    """What erasing took out of the practice's day, for the therapist."""
+
+    bookings_cancelled: int
+    messages_cancelled: int
+
+
 @transaction.atomic
 def erase_client(client):
-    """Remove personal data now; keep signed notes and incidents for the retention period."""
+    """Remove personal data now; keep signed notes and incidents for the retention period.
+    Future bookings are cancelled and planned messages dropped, without telling anyone
+    (there is nobody left to tell); return how many of each."""
+    now = timezone.now()
+    bookings = Appointment.objects.filter(
+        client=client, status=Appointment.Status.BOOKED, start__gt=now
+    ).update(status=Appointment.Status.CANCELLED_PRACTICE, status_changed_at=now)
+    planned = FollowUp.objects.filter(
+        client=client, status__in=(FollowUp.Status.SCHEDULED, FollowUp.Status.SENDING)
+    ).count()
     for field, value in PERSONAL_FIELDS.items():
         setattr(client, field, value)
     client.status = Client.Status.INACTIVE
@@ -54,7 +72,7 @@ def erase_client(client):
     CheckIn.objects.filter(client=client).update(comment="")
     # Unsigned drafts are not records anyone may rely on: they go now.
     SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()
-    return client
+    return Erased(bookings_cancelled=bookings, messages_cancelled=planned)
 
 
 def retention_end(client):

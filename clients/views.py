@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -46,10 +47,16 @@ def intake_rate(group, request):
 # --- The therapist's pages ------------------------------------------------------------
 
 
+def current_client(request, public_id):
+    """A client of this practice who has not been erased (an erased record keeps only its
+    page with the retention notice, and its export for the owner); else 404."""
+    return get_for_practice(request, Client, public_id=public_id, erased_at=None)
+
+
 @practice_required
 def client_list(request):
     form = ClientFilterForm(request.GET or None)
-    clients = Client.objects.filter(practice=request.practice)
+    clients = Client.objects.filter(practice=request.practice, erased_at=None)
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -106,7 +113,7 @@ def client_create(request):
 
 @practice_required
 def client_edit(request, public_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     form = ClientForm(request.POST or None, instance=client, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         client = form.save()
@@ -135,6 +142,8 @@ def client_detail(request, public_id):
     )
     submissions = list(client.intake_submissions.order_by("-version"))
     latest = next((s for s in submissions if s.applied), None)
+    if client.erased_at:  # nothing left to act on: only what is kept, and until when
+        return render(request, "clients/erased.html", {"client": client})
     signals = moving_on.boundary_signals(client, request.practice)
     audit.record(request, audit.Action.VIEW, "client record and health answers", client)
     whole = request.GET.get("timeline") == "all"
@@ -162,7 +171,7 @@ def client_detail(request, public_id):
 @require_POST
 @practice_required
 def intake_link_create(request, public_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     _, token = IntakeLink.issue(client, by=request.user)
     # Shown once, on the next page; only its hash is kept after that.
     request.session[NEW_LINK_KEY] = {"client": str(client.public_id), "token": token}
@@ -171,7 +180,7 @@ def intake_link_create(request, public_id):
 
 @practice_required
 def intake_link_show(request, public_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     new = request.session.pop(NEW_LINK_KEY, None)
     if not new or new["client"] != str(client.public_id):
         messages.info(request, "A link is shown only once. Create a new one to copy it again.")
@@ -186,7 +195,7 @@ def intake_link_show(request, public_id):
 @require_POST
 @practice_required
 def intake_link_revoke(request, public_id, link_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     link = get_for_practice(request, client.intake_links, public_id=link_id)
     link.revoke()
     messages.info(request, "The intake link no longer works.")
@@ -195,7 +204,7 @@ def intake_link_revoke(request, public_id, link_id):
 
 @practice_required
 def submission_detail(request, public_id, submission_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     submission = get_for_practice(request, client.intake_submissions, public_id=submission_id)
     older = client.intake_submissions.filter(version__lt=submission.version).first()
     audit.record(request, audit.Action.VIEW, f"intake form version {submission.version}", client)
@@ -212,7 +221,7 @@ def submission_detail(request, public_id, submission_id):
 @require_POST
 @practice_required
 def submission_review(request, public_id, submission_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     submission = get_for_practice(
         request, client.intake_submissions.filter(needs_review=True), public_id=submission_id
     )
@@ -259,7 +268,7 @@ def client_import(request):
 @practice_required
 def move_on(request, public_id):
     """Choose why and how, see the drafted message, edit it, send it."""
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     form = MoveOnForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -292,18 +301,29 @@ def move_on(request, public_id):
 @owner_required
 def erase(request, public_id):
     """Erase a client's personal data at their request (confirm first)."""
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     if request.method == "POST" and request.POST.get("confirm") == "erase":
         audit.record(request, audit.Action.CHANGE, "erased the client's personal data", client)
-        erasure.erase_client(client)
-        messages.success(
-            request,
-            f"Personal data erased. Signed notes and incidents are kept until "
-            f"{client.retain_until:%d %B %Y}, then deleted.",
-        )
+        erased = erasure.erase_client(client)
+        messages.success(request, erased_message(erased, client))
         return redirect("clients:list")
     context = {"client": client, "years": settings.CLINICAL_RETENTION_YEARS}
     return render(request, "clients/erase.html", context)
+
+
+def erased_message(erased, client):
+    cancelled = []
+    if erased.bookings_cancelled:
+        count = erased.bookings_cancelled
+        cancelled.append(f"{count} future booking{pluralize(count)}")
+    if erased.messages_cancelled:
+        count = erased.messages_cancelled
+        cancelled.append(f"{count} planned message{pluralize(count)}")
+    done = f" Cancelled {' and '.join(cancelled)}; nobody was told." if cancelled else ""
+    return (
+        f"Personal data erased.{done} Signed notes and incidents are kept until "
+        f"{client.retain_until:%-d %B %Y}, then deleted."
+    )
 
 
 @owner_required
@@ -334,7 +354,7 @@ def move_on_wording(request):
 @require_POST
 @practice_required
 def move_on_undo(request, public_id, move_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     record = get_for_practice(request, client.move_ons.filter(undone_at=None), public_id=move_id)
     moving_on.undo_move_on(record)
     messages.success(request, f"{client.first_name} is an active client again.")
@@ -344,7 +364,7 @@ def move_on_undo(request, public_id, move_id):
 @practice_required
 def refer(request, public_id):
     """Refer a client to colleagues while continuing to see them."""
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = current_client(request, public_id)
     form = ReferForm(request.POST or None, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         for practitioner in form.cleaned_data["practitioners"]:

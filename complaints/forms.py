@@ -15,7 +15,7 @@ class SessionChoices(SafeModelMultipleChoiceField):
 
 
 def limit_to_practice(form, practice, client=None):
-    form.fields["client"].queryset = Client.objects.filter(practice=practice)
+    form.fields["client"].queryset = Client.objects.filter(practice=practice, erased_at=None)
     sessions = Appointment.objects.filter(practice=practice).select_related("client")
     if client is not None:
         sessions = sessions.filter(client=client)

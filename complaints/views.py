@@ -9,7 +9,12 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from practice import audit
-from practice.tenancy import get_for_practice, owner_required, practice_required
+from practice.tenancy import (
+    get_for_practice,
+    object_from_query,
+    owner_required,
+    practice_required,
+)
 
 from . import reports, services, tasks
 from .forms import ComplaintForm, IncidentForm, SendReportForm, StepForm
@@ -17,10 +22,7 @@ from .models import Complaint, ComplaintStep, Incident, IncidentReport
 
 
 def client_from_query(request):
-    public_id = request.GET.get("client")
-    if not public_id:
-        return None
-    return Client.objects.filter(practice=request.practice, public_id=public_id).first()
+    return object_from_query(request, Client, "client")
 
 
 @practice_required

@@ -85,7 +85,7 @@ def followup_send_anyway(request, public_id):
 @require_POST
 @practice_required
 def send_intake_link(request, public_id):
-    client = get_for_practice(request, Client, public_id=public_id)
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
     followup = planning.plan_intake_link(client)
     if followup is None:
         flash.info(request, "Sending intake links is turned off in the follow-up settings.")

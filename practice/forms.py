@@ -5,6 +5,9 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.core.exceptions import ValidationError
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
 
 from .models import Practice, User
 
@@ -39,10 +42,44 @@ def submit_helper(label):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    """Sign in with an e-mail address, whatever its capitalisation."""
+    """Sign in with an e-mail address, whatever its capitalisation.
+
+    Besides axes' lock of one e-mail at one address, failed sign-ins are counted per address
+    over all e-mails (SIGN_IN_FAILURES_PER_ADDRESS): a run of stolen passwords stops after a
+    few dozen tries, while a locked-out therapist can still sign in from her phone."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "address_limit": (
+            "Too many failed sign-ins have come from this network. Please wait an hour, or "
+            "sign in from another connection (your phone's mobile data, say)."
+        ),
+    }
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+    def clean(self):
+        if self.request is not None and address_limited(self.request, count=False):
+            raise ValidationError(self.error_messages["address_limit"], code="address_limit")
+        try:
+            return super().clean()
+        except ValidationError:
+            if self.request is not None:
+                address_limited(self.request, count=True)
+            raise
+
+
+def address_limited(request, *, count):
+    """Whether this address is over its failed sign-ins; with `count`, add one first."""
+    return is_ratelimited(
+        request,
+        group="sign-in-failures-per-address",
+        key="ip",
+        rate=settings.SIGN_IN_FAILURES_PER_ADDRESS,
+        method=ALL,
+        increment=count,
+    )
 
 
 class SignUpForm(BaseUserCreationForm):

@@ -27,6 +27,22 @@ class SlidingSessionMiddleware:
         return self.get_response(request)
 
 
+class NoStoreMiddleware:
+    """Nothing this app draws is kept by a browser or a proxy: health answers, notes and
+    records stay off shared disks and out of the back button of a borrowed phone. Every
+    response gets `Cache-Control: no-store, private` unless its view chose otherwise
+    (the calendar feed). Static files are served before this and keep their caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store, private"
+        return response
+
+
 def mark_session_fresh(sender, request, user, **kwargs):
     """A new sign-in starts a fresh session: no renewal needed on the next request."""
     if hasattr(request, "session"):

@@ -99,6 +99,20 @@ def get_for_practice(request, model_or_queryset, **lookup):
     return get_object_or_404(queryset.filter(practice=request.practice), **lookup)
 
 
+def object_from_query(request, model_or_queryset, name, field="public_id"):
+    """The current practice's object whose id is in the query string as `name`, or None
+    when it is not given. Anything that is not an id we issue (`abc`, `None`), or an id of
+    another practice, answers 404, like a missing page."""
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        value = uuid.UUID(value)
+    except ValueError:
+        raise Http404(f"No such {name}.") from None
+    return get_for_practice(request, model_or_queryset, **{field: value})
+
+
 def practice_required(view):
     """Let in signed-in members of a practice; others sign in or create a practice first."""
 

@@ -15,7 +15,7 @@ from clients.models import Client
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
 from .models import AuditEvent, Membership
 from .services import create_practice
-from .tenancy import get_for_practice, owner_required, switch_practice
+from .tenancy import get_for_practice, object_from_query, owner_required, switch_practice
 
 
 def health(request):
@@ -123,13 +123,9 @@ def audit_trail(request):
     """Who saw or did what with clinical data, for one client or one person."""
     events = AuditEvent.objects.filter(practice=request.practice).select_related("user", "client")
     client = user = None
-    if client_id := request.GET.get("client"):
-        client = get_for_practice(request, Client, public_id=client_id)
+    if client := object_from_query(request, Client, "client"):
         events = events.filter(client=client)
-    if member_id := request.GET.get("member"):
-        member = get_for_practice(
-            request, Membership.objects.select_related("user"), public_id=member_id
-        )
+    if member := object_from_query(request, Membership.objects.select_related("user"), "member"):
         user = member.user
         events = events.filter(user=user)
     page = Paginator(events, 100).get_page(request.GET.get("page"))

@@ -46,6 +46,7 @@ def build_calendar(practice, now=None):
             start__lte=now + timezone.timedelta(days=FUTURE_DAYS),
         )
         .exclude(status__in=Appointment.CANCELLED)
+        .filter(client__erased_at=None)
         .select_related("client", "service")
         .order_by("start")
     )

@@ -32,9 +32,9 @@ class AppointmentForm(forms.ModelForm):
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(practice=practice).exclude(
-            status=Client.Status.MOVED_ON
-        )
+        self.fields["client"].queryset = Client.objects.filter(
+            practice=practice, erased_at=None
+        ).exclude(status=Client.Status.MOVED_ON)
         self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
         for name in ("duration_minutes", "price"):
             # Empty unless typed, so the chosen service's length and price apply.

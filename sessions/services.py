@@ -212,7 +212,8 @@ def listing(appointments, limit=None):
     microseconds each per row."""
     written = SessionNote.objects.filter(appointment=OuterRef("pk"))
     values = (
-        appointments.annotate(has_note=Exists(written))
+        appointments.filter(client__erased_at=None)  # an erased client is gone from the day
+        .annotate(has_note=Exists(written))
         .order_by("start")
         .values_list(
             "public_id",

@@ -10,7 +10,12 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from practice import audit
-from practice.tenancy import get_for_practice, owner_required, practice_required
+from practice.tenancy import (
+    get_for_practice,
+    object_from_query,
+    owner_required,
+    practice_required,
+)
 
 from . import services
 from .body import figures
@@ -73,8 +78,7 @@ def week_view(request):
 @practice_required
 def appointment_create(request):
     initial = {}
-    if client_id := request.GET.get("client"):
-        client = Client.objects.filter(practice=request.practice, public_id=client_id).first()
+    if client := object_from_query(request, Client.objects.filter(erased_at=None), "client"):
         initial["client"] = client
     form = AppointmentForm(request.POST or None, initial=initial, practice=request.practice)
     if request.method == "POST" and form.is_valid():

@@ -402,3 +402,42 @@ def sweep_public(public_cases):
         if (status := anonymous.get(bad).status_code) != 404:
             problems.append(f"{name} {bad}: a wrong key got {status}, not 404")
     return problems
+
+
+# Views that read an object's id from the query string: URL name -> (parameter, function
+# (practice) returning an id of that practice). Each is tried with garbage and with
+# another practice's id (sweep_query_ids).
+QUERY_IDS = {
+    "sessions:create": ("client", lambda practice: client_of(practice).public_id),
+    "complaints:create": ("client", lambda practice: client_of(practice).public_id),
+    "complaints:incident_create": ("client", lambda practice: client_of(practice).public_id),
+    "practice:audit": ("client", lambda practice: client_of(practice).public_id),
+    "practice:audit#member": (
+        "member",
+        lambda practice: MembershipFactory(practice=practice).public_id,
+    ),
+}
+GARBAGE_IDS = ("abc", "None", "null", "1", "0x1f", "%00", "' OR 1=1 --")
+
+
+def sweep_query_ids(owner, outsider, practice):
+    """Problems found: garbage must answer 404 (never 500), an empty value is as if not
+    given (200), our own id works (200) and another practice's id answers 404."""
+    problems = []
+    ours, theirs = signed_in(owner), signed_in(outsider)
+    other = theirs_practice(outsider)
+    for name, (parameter, make_id) in QUERY_IDS.items():
+        url = reverse(name.split("#")[0])
+        expected = [(value, 404) for value in GARBAGE_IDS] + [("", 200)]
+        expected += [(make_id(practice), 200), (make_id(other), 404)]
+        for value, status in expected:
+            got = ours.get(url, {parameter: value}).status_code
+            if got != status:
+                problems.append(f"{name} ?{parameter}={value!r}: {got}, not {status}")
+        if theirs.get(url, {parameter: make_id(practice)}).status_code != 404:
+            problems.append(f"{name}: another practice opened ours by ?{parameter}=")
+    return problems
+
+
+def theirs_practice(user):
+    return Membership.objects.filter(user=user).select_related("practice").first().practice

@@ -50,3 +50,27 @@ def test_the_sweep_catches_a_view_that_forgets_the_scope(practice, owner, outsid
 def test_the_sweep_refuses_a_url_it_does_not_know(practice):
     result = tenancy_sweep.build_cases(practice, object_urls={})
     assert result.unknown == ["leak ['public_id']"]
+
+
+def test_ids_in_the_query_string_answer_404_for_garbage_and_other_practices(
+    practice, owner, outsider
+):
+    assert tenancy_sweep.sweep_query_ids(owner, outsider, practice) == []
+
+
+def test_every_id_read_from_a_query_string_goes_through_the_one_helper():
+    """A view that reads an id from request.GET itself would escape the sweep above."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    reads_an_id = re.compile(r"request\.GET(?:\.get)?[\[(]\s*[\"'](\w*(?:client|member|_id))")
+    apps = ("clients", "sessions", "complaints", "followups", "practice")
+    found = [
+        f"{path}: {match.group(1)}"
+        for app in apps
+        for path in Path(settings.BASE_DIR, app).rglob("*.py")
+        for match in reads_an_id.finditer(path.read_text())
+    ]
+    assert found == []

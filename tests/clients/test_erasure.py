@@ -78,3 +78,52 @@ def test_only_the_owner_erases(assistant_client, practice):
     )
     robin.refresh_from_db()
     assert response.status_code == 403 and robin.first_name == "Robin"
+
+
+def test_an_erased_client_is_gone_from_the_practice_s_day(owner_client, owner, practice):
+    from followups.models import FollowUp, Kind
+    from sessions.calendar import build_calendar
+    from sessions.models import Appointment
+
+    from ..factories import AppointmentFactory, FollowUpFactory
+
+    robin = ClientFactory(practice=practice, first_name="Robin", last_name="Quill")
+    now = timezone.now()
+    tomorrow = AppointmentFactory(client=robin, start=now + datetime.timedelta(days=1))
+    later = AppointmentFactory(client=robin, start=now + datetime.timedelta(days=9))
+    past = AppointmentFactory(
+        client=robin, start=now - datetime.timedelta(days=3), status=Appointment.Status.COMPLETED
+    )
+    reminders = FollowUp.objects.filter(client=robin, kind=Kind.REMINDER).count()
+    assert reminders == 2  # planned with the bookings
+    FollowUpFactory(client=robin, kind=Kind.LAPSED)
+
+    response = owner_client.post(
+        reverse("clients:erase", args=[robin.public_id]), {"confirm": "erase"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "Cancelled 2 future bookings and 3 planned messages; nobody was told." in page
+    for booking in (tomorrow, later):
+        booking.refresh_from_db()
+        assert booking.status == Appointment.Status.CANCELLED_PRACTICE
+    past.refresh_from_db()
+    assert past.status == Appointment.Status.COMPLETED  # history stays history
+    assert not FollowUp.objects.filter(client=robin).exists()
+    # Not in any list, day, feed or search ...
+    gone = "Erased client"
+    assert gone not in owner_client.get(reverse("clients:list")).content.decode()
+    search = owner_client.get(reverse("clients:list"), {"q": "Erased"})
+    assert gone not in search.content.decode()
+    day = owner_client.get(reverse("sessions:day"), {"date": past.start.date().isoformat()})
+    assert gone not in day.content.decode()
+    feed = build_calendar(practice).to_ical().decode()
+    assert "Erased" not in feed and str(past.public_id) not in feed
+    # ... and its page offers nothing but the retention notice.
+    detail = owner_client.get(reverse("clients:detail", args=[robin.public_id])).content.decode()
+    assert "kept" in detail and "until" in detail
+    for action in ("Book a session", "Send the intake form", "Edit", "Move on", "Erase"):
+        assert f">{action}<" not in detail
+    assert owner_client.get(reverse("clients:edit", args=[robin.public_id])).status_code == 404
+    booking = owner_client.get(reverse("sessions:create"), {"client": robin.public_id})
+    assert booking.status_code == 404

@@ -50,14 +50,17 @@ def test_an_early_session_still_gets_its_check_in_within_24_hours(practice, clie
     assert checkin.due_at == datetime.datetime(2026, 11, 21, 8, 30, tzinfo=LONDON)
 
 
-@pytest.mark.parametrize("hour", range(24))
-def test_a_text_check_in_arrives_within_24_hours_whenever_the_session_ends(
-    practice, settings, hour
-):
+@pytest.fixture
+def texted(practice, settings):
+    """A client who prefers texts, with the usual quiet hours (20:00 to 09:00)."""
     settings.QUIET_HOURS = (20, 9)
-    texted = ClientFactory(
+    return ClientFactory(
         practice=practice, mobile="+447400123456", sms_consent=True, preferred_channel="sms"
     )
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_a_text_check_in_arrives_within_24_hours_whenever_the_session_ends(practice, texted, hour):
     start = datetime.datetime(2026, 11, 20, hour, 15, tzinfo=LONDON)
     appointment = AppointmentFactory(client=texted, start=start, duration_minutes=60)
 
@@ -71,11 +74,7 @@ def test_a_text_check_in_arrives_within_24_hours_whenever_the_session_ends(
     assert checkin.due_at - appointment.end <= datetime.timedelta(hours=24)
 
 
-def test_an_early_session_s_text_check_in_goes_the_same_evening(practice, settings):
-    settings.QUIET_HOURS = (20, 9)
-    texted = ClientFactory(
-        practice=practice, mobile="+447400123456", sms_consent=True, preferred_channel="sms"
-    )
+def test_an_early_session_s_text_check_in_goes_the_same_evening(texted):
     start = datetime.datetime(2026, 11, 20, 7, 30, tzinfo=LONDON)  # ends 08:30
     appointment = AppointmentFactory(client=texted, start=start, duration_minutes=60)
 

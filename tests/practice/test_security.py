@@ -94,6 +94,29 @@ def test_production_settings_send_hsts_and_secure_cookies(client, owner, setting
     assert cookie["secure"] and cookie["httponly"]
 
 
+def test_many_e_mails_tried_from_one_address_are_stopped_after_a_few_dozen(
+    client, owner, settings, frozen_clock
+):
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    limit = int(settings.SIGN_IN_FAILURES_PER_ADDRESS.split("/")[0])
+    answered = [sign_in(client, f"person{n}@example.com", "Summer2026!") for n in range(limit + 5)]
+
+    refused = [r for r in answered if "Too many failed sign-ins" in r.content.decode()]
+    # Each e-mail is new to axes; the address stops them once it is over the limit.
+    assert len(refused) == 4  # the limit, one over it, then these four refused unread
+    assert all(r.status_code == 200 for r in answered)  # the form, with the reason on it
+    # Even the right password waits at this address ...
+    assert "Too many failed" in sign_in(client, owner.email, PASSWORD).content.decode()
+    # ... but not from another one (her phone), nor here an hour later.
+    assert sign_in(Client(REMOTE_ADDR="10.9.8.7"), owner.email, PASSWORD).status_code == 302
+    frozen_clock.shift(60 * 60 + 1)
+    assert sign_in(client, owner.email, PASSWORD).status_code == 302
+    cache.clear()
+
+
 def test_password_reset_requests_are_rate_limited(client, db, frozen_clock):
     from django.core.cache import cache
 
