@@ -30,6 +30,8 @@ class EmailChannel:
     """Plain text and HTML through Django's e-mail API, with one-click unsubscribe."""
 
     def address(self, followup):
+        if followup.invitation_id:  # to someone invited to join
+            return followup.invitation.email
         if followup.client is None:  # a message to the practice itself
             return followup.practice.email or owner_email(followup.practice)
         return followup.client.email

@@ -179,7 +179,7 @@ def dispatch_batches(now, time_budget, batch):
         rules = {}  # (practice, kind) -> rule, for this batch
         with scopes_disabled():
             claimed = FollowUp.objects.filter(pk__in=ids, lease_token=token).select_related(
-                "practice", "client", "appointment"
+                "practice", "client", "appointment", "invitation__invited_by"
             )
             claimed = list(claimed.order_by("due_at", "pk"))
         try:
@@ -375,6 +375,8 @@ def reason_not_to_send(followup, now):
     client, appointment = followup.client, followup.appointment
     if followup.expires_at <= now:
         return too_late_reason(followup.kind)
+    if followup.invitation_id and not followup.invitation.is_open:
+        return "the invitation was accepted or withdrawn"
     if (
         client
         and followup.is_marketing

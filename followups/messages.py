@@ -68,6 +68,13 @@ DEFAULTS = {
         "It takes about five minutes.\n\n{{ practice }}",
     ),
     Kind.MOVE_ON: ("A message from {{ practice }}", ""),
+    Kind.INVITATION: (
+        "{{ inviter }} invites you to {{ practice }}",
+        "Hello,\n\n{{ inviter }} has invited you to join {{ practice }} as {{ role }}, to "
+        "share its clients, bookings and messages.\n\nAccept the invitation here (the link "
+        "works once, until {{ expires }}):\n{{ link }}\n\nIf you were not expecting this, "
+        "you can ignore it.",
+    ),
     Kind.INSURANCE: (
         "Your indemnity insurance expires on {{ expires }}",
         "Your professional indemnity insurance ({{ insurer }}, policy {{ policy }}) "
@@ -117,6 +124,7 @@ def context_for(followup, *, sample=False):
         if practice.insurance_expires_on
         else "",
         "when": when_text(followup.appointment, practice) if followup.appointment else "",
+        **invitation_context(followup.invitation),
         "link": "",
         "intake_link": "",
     }
@@ -140,7 +148,28 @@ def token_links(followup):
         return {"link": lambda: intake_link(client)}
     if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
         return {"intake_link": lambda: intake_link(client)}
+    if followup.kind == Kind.INVITATION and followup.invitation:
+        return {"link": lambda: invitation_link(followup.invitation)}
     return {}
+
+
+def invitation_link(invitation):
+    """A new token for the invitation's link (the old one, if any, stops working)."""
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.save(update_fields=["token_hash"])
+    return site_url(reverse("invitation", args=[token]))
+
+
+def invitation_context(invitation):
+    if invitation is None:
+        return {}
+    inviter = invitation.invited_by
+    return {
+        "inviter": (inviter.get_full_name() or inviter.email) if inviter else "The practice",
+        "role": {"owner": "an owner", "assistant": "an assistant"}[invitation.role],
+        "expires": f"{invitation.expires_at:%-d %B %Y}",
+    }
 
 
 def when_text(appointment, practice):

@@ -21,6 +21,7 @@ class Kind(models.TextChoices):
     INTAKE_LINK = "intake_link", "Intake form link"
     INSURANCE = "insurance", "Insurance expiry reminder"
     MOVE_ON = "move_on", "Message about moving on"
+    INVITATION = "invitation", "Invitation to join the practice"
 
 
 # Kinds that are about care or a booking, sent even on a day another message went out.
@@ -31,7 +32,10 @@ URGENT_KINDS = {
     Kind.INTAKE_LINK,
     Kind.INSURANCE,
     Kind.MOVE_ON,
+    Kind.INVITATION,
 }
+# Kinds planned by a person's action, not by a rule the practice can switch off or time.
+RULELESS_KINDS = {Kind.MOVE_ON, Kind.INVITATION}
 # Kinds whose body the therapist wrote for this one client: sent as written.
 PREWRITTEN_KINDS = {Kind.MOVE_ON}
 # Kinds that try to win business: never to a client who was moved on or is inactive.
@@ -100,6 +104,13 @@ class FollowUp(TenantModel):
         Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
     )
     # Complaint and incident links are added by the complaints app's migration.
+    invitation = models.ForeignKey(
+        "practice.Invitation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followups",
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     # When the provider reported the message delivered (texts, through Twilio's callback).
     delivered_at = models.DateTimeField(null=True, blank=True)

@@ -16,7 +16,7 @@ from clients.models import Channel as ContactChannel
 from clients.models import Client
 from sessions.models import Appointment
 
-from .models import TOO_LATE_REASON, Channel, FollowUp, Kind, Rule
+from .models import RULELESS_KINDS, TOO_LATE_REASON, Channel, FollowUp, Kind, Rule
 
 DEFAULT_RULES = {
     Kind.CHECKIN: {"days": 1, "at_time": datetime.time(10, 0)},
@@ -28,6 +28,7 @@ DEFAULT_RULES = {
     Kind.INTAKE_LINK: {},
     Kind.INSURANCE: {"sequence": "30, 7", "at_time": datetime.time(9, 0)},
     Kind.MOVE_ON: {},
+    Kind.INVITATION: {},
 }
 
 # Past these a message is no longer useful, and worse than silence: a "how do you feel
@@ -62,6 +63,7 @@ TOO_LATE = {
     ),
     Kind.INSURANCE: (datetime.timedelta(0), "an expiry warning goes out before the policy ends"),
     Kind.MOVE_ON: (datetime.timedelta(days=7), "a moving-on message goes out within 7 days"),
+    Kind.INVITATION: (datetime.timedelta(days=7), "an invitation works for 7 days"),
 }
 
 
@@ -138,13 +140,14 @@ def plan(
     appointment=None,
     step=0,
     body="",
+    invitation=None,
 ):
     """Add a follow-up unless its rule is off or the same one exists; return it or None.
 
     One already past `expires_at` (history entered after the fact) is kept as skipped with
     the reason, so the therapist sees it and may still send it on purpose.
     """
-    if kind != Kind.MOVE_ON and not rule_for(practice, kind).enabled:
+    if kind not in RULELESS_KINDS and not rule_for(practice, kind).enabled:
         return None
     late = expires_at <= timezone.now()
     followup, created = FollowUp.objects.get_or_create(
@@ -159,6 +162,7 @@ def plan(
             "appointment": appointment,
             "step": step,
             "body": body,
+            "invitation": invitation,
             "status": FollowUp.Status.SKIPPED if late else FollowUp.Status.SCHEDULED,
             "skip_reason": too_late_reason(kind) if late else "",
         },

@@ -15,7 +15,7 @@ from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import delivery, messages, planning, services
-from .models import OPEN_TODO, CheckIn, FollowUp, Kind, Rule
+from .models import OPEN_TODO, RULELESS_KINDS, CheckIn, FollowUp, Kind, Rule
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -124,6 +124,7 @@ RULE_FIELDS = {
     Kind.INTAKE_LINK: (),
     Kind.INSURANCE: ("sequence", "at_time"),
     Kind.MOVE_ON: (),
+    Kind.INVITATION: (),
 }
 
 
@@ -158,13 +159,15 @@ def rule_form_class(kind):
 
 @owner_required
 def rule_list(request):
-    rules = [planning.rule_for(request.practice, kind) for kind in Kind if kind != Kind.MOVE_ON]
+    rules = [
+        planning.rule_for(request.practice, kind) for kind in Kind if kind not in RULELESS_KINDS
+    ]
     return render(request, "followups/rules.html", {"rules": rules})
 
 
 @owner_required
 def rule_edit(request, kind):
-    if kind not in Kind.values:
+    if kind not in Kind.values or kind in RULELESS_KINDS:
         raise Http404("No such kind of follow-up.")
     rule = planning.rule_for(request.practice, kind)
     form = rule_form_class(kind)(request.POST or None, instance=rule)

@@ -173,6 +173,42 @@ class Membership(TenantModel):
         return self.role == self.Role.OWNER
 
 
+class Invitation(TenantModel):
+    """An owner's invitation to join the practice with a role. Its link carries a random
+    token, stored only as a hash, made when the e-mail is rendered (it goes through the
+    follow-up outbox like every other e-mail); it works once, for INVITATION_DAYS."""
+
+    email = models.EmailField("e-mail")
+    role = models.CharField(
+        max_length=16, choices=Membership.Role.choices, default=Membership.Role.ASSISTANT
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Invitation for {self.email} ({self.get_role_display()})"
+
+    @property
+    def is_open(self):
+        return not self.accepted_at and not self.withdrawn_at and self.expires_at > timezone.now()
+
+
 class Heartbeat(models.Model):
     """When a periodic background job last ran: proof the worker and scheduler are alive."""
 

@@ -6,7 +6,7 @@ from django_ratelimit.decorators import ratelimit
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
-from . import dashboard, referrals, two_factor, views
+from . import dashboard, people, referrals, two_factor, views
 from .forms import EmailAuthenticationForm
 
 auth_patterns = [
@@ -30,6 +30,7 @@ auth_patterns = [
         name="password_reset",
     ),
     path("two-step/", two_factor.setup, name="two_factor_setup"),
+    path("invitation/<str:token>/", people.invitation_page, name="invitation"),
     path("two-step/verify/", two_factor.verify, name="two_factor_verify"),
     path("", include("django.contrib.auth.urls")),
 ]
@@ -37,9 +38,17 @@ auth_patterns = [
 practice_patterns = (
     [
         path("settings/", views.practice_settings, name="settings"),
-        path("people/", views.members, name="members"),
+        path("people/", people.members, name="members"),
+        path("people/invite/", people.invite_view, name="invite"),
+        path(
+            "people/invitations/<uuid:public_id>/withdraw/",
+            people.invitation_withdraw,
+            name="invitation_withdraw",
+        ),
+        path("people/<uuid:public_id>/role/", people.member_role, name="member_role"),
+        path("people/<uuid:public_id>/remove/", people.member_remove, name="member_remove"),
         path("audit/", views.audit_trail, name="audit"),
-        path("people/<uuid:public_id>/unlock/", views.unlock, name="unlock"),
+        path("people/<uuid:public_id>/unlock/", people.unlock, name="unlock"),
         path("new/", views.practice_create, name="create"),
         path("switch/", views.practice_switch_list, name="switch_list"),
         path("switch/<uuid:public_id>/", views.practice_switch, name="switch"),

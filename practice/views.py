@@ -1,5 +1,3 @@
-from axes.models import AccessAttempt
-from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -15,7 +13,7 @@ from clients.models import Client
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
 from .models import AuditEvent, Membership
 from .services import create_practice
-from .tenancy import get_for_practice, object_from_query, owner_required, switch_practice
+from .tenancy import object_from_query, owner_required, switch_practice
 
 
 def health(request):
@@ -90,32 +88,6 @@ def practice_settings(request):
 def rate_limited(request, exception):
     """Shown instead of a form when one address has sent too many in a short time."""
     return render(request, "rate_limited.html", status=429)
-
-
-@owner_required
-def members(request):
-    """The practice's people, and whether repeated wrong passwords have locked any out."""
-    memberships = list(Membership.objects.filter(practice=request.practice).select_related("user"))
-    locked = set(
-        AccessAttempt.objects.filter(
-            username__in=[m.user.email for m in memberships],
-            failures_since_start__gte=settings.AXES_FAILURE_LIMIT,
-        ).values_list("username", flat=True)
-    )
-    for membership in memberships:
-        membership.locked = membership.user.email in locked
-    return render(request, "practice/members.html", {"members": memberships})
-
-
-@require_POST
-@owner_required
-def unlock(request, public_id):
-    membership = get_for_practice(
-        request, Membership.objects.select_related("user"), public_id=public_id
-    )
-    axes_reset(username=membership.user.email)
-    messages.success(request, f"{membership.user} can sign in again.")
-    return redirect("practice:members")
 
 
 @owner_required

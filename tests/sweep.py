@@ -6,19 +6,22 @@ OBJECT_URLS (or, for the admin, MODEL_OBJECTS), or say in NOT_PRACTICE_OBJECTS w
 argument is not a practice's object. An unknown URL fails the sweep.
 """
 
+import datetime
+import secrets
 from dataclasses import dataclass, field
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clients.models import Client as ClientRecord
-from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral
+from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral, hash_token
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
-from practice.models import AuditEvent, Membership, Practice, Practitioner, User
+from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
 from practice.tenancy import TenantModel
 from sessions.calendar import issue_feed
 from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
@@ -152,7 +155,32 @@ def move_on_of(practice):
     return {"public_id": client.public_id, "move_id": record.public_id}
 
 
+def invitation_of(practice):
+    return Invitation.objects.create(
+        practice=practice,
+        email="new.person@example.com",
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+
+
+def invitation_token(practice):
+    token = "sweep-invitation-" + secrets.token_urlsafe(16)
+    invitation = invitation_of(practice)
+    invitation.token_hash = hash_token(token)
+    invitation.save()
+    return token
+
+
 OBJECT_URLS |= {
+    "practice:invitation_withdraw": lambda practice: {
+        "public_id": invitation_of(practice).public_id
+    },
+    "practice:member_role": lambda practice: {
+        "public_id": MembershipFactory(practice=practice).public_id
+    },
+    "practice:member_remove": lambda practice: {
+        "public_id": MembershipFactory(practice=practice).public_id
+    },
     "clients:move_on": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:move_on_undo": move_on_of,
     "clients:refer": lambda practice: {"public_id": client_of(practice).public_id},
@@ -183,6 +211,10 @@ PUBLIC_URLS = {
     "checkin_reply": lambda practice: (
         {"token": CheckInFactory.with_token(practice)[1]},
         {"token": "z" * 32},
+    ),
+    "invitation": lambda practice: (
+        {"token": invitation_token(practice)},
+        {"token": "not-a-real-invitation-" + "y" * 22},
     ),
     "unsubscribe": lambda practice: (
         {"token": unsubscribe_token(client_of(practice), "email")},
