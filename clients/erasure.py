@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
+import pgtrigger
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import CheckIn, FollowUp
+from practice.models import AuditEvent
 from sessions.models import Appointment, NoteAmendment, NoteArea, SessionNote
 
 from .models import Client
@@ -85,9 +87,31 @@ def retention_end(client):
         return day.replace(year=day.year + years, day=28)
 
 
+# The database refuses to change or delete signed records and the audit trail (see the
+# models' triggers); this is the one path that may, once the retention period is over.
+RETENTION_PURGE_MAY = (
+    "treatment_sessions.SessionNote:signed_note_not_deleted",
+    "treatment_sessions.NoteAmendment:amendment_unchangeable",
+    "complaints.Incident:signed_incident_not_deleted",
+    "complaints.IncidentReport:kept_report_not_deleted",
+    "practice.AuditEvent:audit_trail_append_only",  # its rows let go of the client
+)
+
+
 @transaction.atomic
 def purge(client):
-    """Delete everything left of an erased client whose retention period is over."""
+    """Delete everything left of an erased client whose retention period is over, and say
+    so in the audit trail."""
+    with pgtrigger.ignore(*RETENTION_PURGE_MAY):
+        delete_kept_records(client)
+    AuditEvent.objects.create(
+        practice=client.practice,
+        action=AuditEvent.Action.CHANGE,
+        what=f"purged the records of an erased client, kept until {client.retain_until}",
+    )
+
+
+def delete_kept_records(client):
     notes = SessionNote.objects.filter(client=client)
     NoteAmendment.objects.filter(note__in=notes).delete()
     NoteArea.objects.filter(note__in=notes).delete()

@@ -3,6 +3,7 @@
 import hashlib
 import json
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -166,6 +167,30 @@ class Incident(TenantModel):
 
     class Meta:
         ordering = ["-reported_at"]
+        triggers = [
+            # Below the app too (PostgreSQL): a signed statement is never changed or
+            # unsigned, and an incident with one is never deleted.
+            pgtrigger.Protect(
+                name="signed_statement_unchangeable",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(old__statement_signed_at__isnull=False)
+                & (
+                    pgtrigger.Q(old__statement__df=pgtrigger.F("new__statement"))
+                    | pgtrigger.Q(
+                        old__statement_signed_at__df=pgtrigger.F("new__statement_signed_at")
+                    )
+                    | pgtrigger.Q(
+                        old__statement_signed_by__df=pgtrigger.F("new__statement_signed_by")
+                    )
+                    | pgtrigger.Q(old__statement_hash__df=pgtrigger.F("new__statement_hash"))
+                ),
+            ),
+            pgtrigger.Protect(
+                name="signed_incident_not_deleted",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__statement_signed_at__isnull=False),
+            ),
+        ]
 
     def __str__(self):
         return f"Incident for {self.client} reported {self.reported_at:%Y-%m-%d}"
@@ -214,6 +239,25 @@ class IncidentReport(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        triggers = [
+            # Below the app too (PostgreSQL): once its PDF is kept, a report's bytes and
+            # hash never change and the report is never deleted.
+            pgtrigger.Protect(
+                name="kept_report_unchangeable",
+                operation=pgtrigger.Update,
+                condition=~pgtrigger.Q(old__sha256="")
+                & (
+                    pgtrigger.Q(old__pdf__df=pgtrigger.F("new__pdf"))
+                    | pgtrigger.Q(old__sha256__df=pgtrigger.F("new__sha256"))
+                    | pgtrigger.Q(old__incident__df=pgtrigger.F("new__incident"))
+                ),
+            ),
+            pgtrigger.Protect(
+                name="kept_report_not_deleted",
+                operation=pgtrigger.Delete,
+                condition=~pgtrigger.Q(old__sha256=""),
+            ),
+        ]
 
     def __str__(self):
         return f"Report on {self.incident} ({self.get_status_display()})"

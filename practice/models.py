@@ -3,6 +3,7 @@
 import uuid
 import zoneinfo
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -310,6 +311,12 @@ class AuditEvent(TenantModel):
 
     class Meta:
         ordering = ["-at", "-pk"]
+        triggers = [
+            # Below the app too (PostgreSQL): the trail is only ever added to.
+            pgtrigger.Protect(
+                name="audit_trail_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} {self.get_action_display().lower()} {self.what}"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "anymail",
+    "pgtrigger",
     "csp",
     "axes",
     "django_otp",

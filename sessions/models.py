@@ -4,6 +4,7 @@ import datetime
 import hashlib
 import json
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -191,6 +192,42 @@ class SessionNote(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["practice", "signed_at"])]
+        triggers = [
+            # Below the app too (PostgreSQL): a signed note is never deleted, its signature
+            # never changes, and its content changes only in a transaction that records an
+            # amendment of it (checked at commit, since the amendment is written after the
+            # fields; txid_current() names the top-level transaction, savepoints or not).
+            pgtrigger.Protect(
+                name="signed_note_not_deleted",
+                operation=pgtrigger.Delete,
+                condition=pgtrigger.Q(old__signed_at__isnull=False),
+            ),
+            pgtrigger.Trigger(
+                name="signed_note_changes_with_amendment",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Q(old__signed_at__isnull=False),
+                func=pgtrigger.Func(
+                    """
+                    IF NEW.signed_at IS DISTINCT FROM OLD.signed_at
+                        OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
+                        OR NEW.signed_hash IS DISTINCT FROM OLD.signed_hash
+                        OR NEW.signed_content IS DISTINCT FROM OLD.signed_content THEN
+                        RAISE EXCEPTION 'The signature of a signed note cannot change.';
+                    END IF;
+                    IF NOT EXISTS (
+                        SELECT 1 FROM treatment_sessions_noteamendment amendment
+                        WHERE amendment.note_id = NEW.id
+                          AND amendment.written_in = txid_current()
+                    ) THEN
+                        RAISE EXCEPTION 'A signed note changes only with an amendment.';
+                    END IF;
+                    RETURN NULL;
+                    """
+                ),
+            ),
+        ]
 
     def __str__(self):
         return f"Note for {self.appointment}"
@@ -279,9 +316,16 @@ class NoteAmendment(TenantModel):
     changes = models.JSONField()  # [{"field": ..., "label": ..., "old": ..., "new": ...}]
     hash_before = models.CharField(max_length=64)
     hash_after = models.CharField(max_length=64)
+    # The PostgreSQL transaction that wrote it (txid_current()), for the note's trigger.
+    written_in = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="amendment_unchangeable", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self):
         return f"Amendment of {self.note} at {self.at:%Y-%m-%d %H:%M}"

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -108,7 +108,7 @@ def sign_note(note, membership):
     return note
 
 
-@transaction.atomic
+@transaction.atomic  # the change and its amendment, or neither (the database checks it)
 def amend_note(note, membership, reason, apply_changes):
     """Change a signed note through `apply_changes(note)`, recording every changed field."""
     require_owner(membership, "amend")
@@ -142,10 +142,21 @@ def amend_note(note, membership, reason, apply_changes):
         changes=changes,
         hash_before=note.content_hash,
         hash_after=SessionNote.hash_of(after),
+        written_in=current_transaction(),
     )
     note.content_hash = amendment.hash_after
     note.save(update_fields=["content_hash", "updated_at"])
     return amendment
+
+
+def current_transaction():
+    """PostgreSQL's id of the (top-level) transaction: the database lets a signed note
+    change only in a transaction that wrote an amendment of it (see SessionNote.Meta)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current()")
+        return cursor.fetchone()[0]
 
 
 def field_label(key):
