@@ -1,6 +1,8 @@
+from axes.utils import reset as axes_reset
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
+from django.db.models import Count, Q
 from django.http import Http404
 
 from .models import AuditEvent, Heartbeat, Membership, Practice, Practitioner, User
@@ -33,7 +35,11 @@ class PracticeScopedAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
             return queryset.none()
         return queryset.filter(practice=request.practice)
 
-    # Without a current practice there is nothing of a practice to see or change.
+    # Without a current practice there is nothing of a practice to see or change, and the
+    # model is not offered at all (an operator never reads a practice's clients or notes).
+    def has_module_permission(self, request):
+        return request.practice is not None and super().has_module_permission(request)
+
     def has_view_permission(self, request, obj=None):
         return request.practice is not None and super().has_view_permission(request, obj)
 
@@ -76,16 +82,64 @@ class MembershipAdmin(PracticeScopedAdmin):
 
 @admin.register(Practice)
 class PracticeAdmin(NotFoundOutsideQuerysetMixin, admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "insurance_expires_on")
+    """Staff see their own practices. An operator (superuser) sees every practice, its
+    members and how many of its messages and reports failed, but none of its clients' data
+    and no change: the practice's owner runs it."""
+
+    list_display = ("name", "slug", "time_zone", "members", "failed_messages", "failed_reports")
     search_fields = ("name", "slug", "email", "insurance_policy_number")
-    readonly_fields = ("public_id", "slug", "created_at")
+    readonly_fields = ("public_id", "slug", "created_at", "people")
 
     def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("memberships", distinct=True),
+                failed_message_count=Count(
+                    "followups", filter=Q(followups__status="failed"), distinct=True
+                ),
+                failed_report_count=Count(
+                    "incidentreports", filter=Q(incidentreports__status="failed"), distinct=True
+                ),
+            )
+        )
+        if request.user.is_superuser:
+            return queryset
         ids = [membership.practice_id for membership in request.memberships]
-        return super().get_queryset(request).filter(pk__in=ids)
+        return queryset.filter(pk__in=ids)
 
     def has_add_permission(self, request):
         return False  # practices are created by signing up
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_change_permission(request)
+        owns = any(m.practice_id == obj.pk and m.is_owner for m in request.memberships)
+        return owns and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="people")
+    def people(self, practice):
+        """Who is in it, read only (the owner manages people in Settings → People)."""
+        members = Membership._base_manager.filter(practice=practice).select_related("user")
+        return ", ".join(
+            f"{m.user.email} ({m.get_role_display().lower()})" for m in members.order_by("pk")
+        )
+
+    @admin.display(description="members", ordering="member_count")
+    def members(self, practice):
+        return practice.member_count
+
+    @admin.display(description="failed messages", ordering="failed_message_count")
+    def failed_messages(self, practice):
+        return practice.failed_message_count
+
+    @admin.display(description="failed reports", ordering="failed_report_count")
+    def failed_reports(self, practice):
+        return practice.failed_report_count
 
 
 @admin.register(User)
@@ -106,11 +160,21 @@ class UserAdmin(NotFoundOutsideQuerysetMixin, BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
+    actions = ["unlock"]
+
     def get_queryset(self, request):
+        if request.user.is_superuser:  # the operator: everyone, to find and unlock a person
+            return User.objects.all()
         return users_of(request.practice)
 
     def has_add_permission(self, request):
-        return False  # people join by signing up; invitations come with team management
+        return False  # people join by signing up or by an owner's invitation
+
+    @admin.action(description="Let them sign in again (clear lock-outs)")
+    def unlock(self, request, queryset):
+        for user in queryset:
+            axes_reset(username=user.email)
+        self.message_user(request, f"Cleared lock-outs for {queryset.count()} person(s).")
 
 
 @admin.register(Heartbeat)

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -397,9 +398,12 @@ def fetch(client, url):
 
 
 def signed_in(user):
+    """Signed in, with every admin permission but not as an operator (a superuser sees the
+    list of practices and people by design: tests/practice/test_admin.py)."""
     client = Client()
-    user.is_staff = user.is_superuser = True  # let them into the admin, too
-    user.save(update_fields=["is_staff", "is_superuser"])
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.user_permissions.set(Permission.objects.all())
     client.force_login(user)
     return client
 

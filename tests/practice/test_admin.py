@@ -2,6 +2,7 @@ import time
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from practice.models import Membership
@@ -39,10 +40,73 @@ def test_the_admin_searches_members_by_email(staff_client, practice):
     assert list(response.context["cl"].result_list) == [colleague.memberships.get()]
 
 
-def test_the_admin_lists_only_the_staff_members_practices(staff_client, practice, other_practice):
-    response = staff_client.get(reverse("admin:practice_practice_changelist"))
+def test_the_admin_lists_only_the_staff_members_practices(client, owner, practice, other_practice):
+    owner.is_staff = True  # staff, not an operator
+    owner.user_permissions.add(*Permission.objects.filter(codename__endswith="_practice"))
+    owner.save()
+    client.force_login(owner)
+
+    response = client.get(reverse("admin:practice_practice_changelist"))
 
     assert list(response.context["cl"].result_list) == [practice]
+
+
+@pytest.fixture
+def operator(client, db):
+    """A superuser who belongs to no practice: the person who runs the service."""
+    person = UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+    client.force_login(person)
+    return client
+
+
+def test_the_operator_sees_every_practice_its_people_and_failed_jobs_but_no_client(
+    operator, practice, other_practice, owner, outsider
+):
+    from followups.models import FollowUp
+
+    from ..factories import ClientFactory, FollowUpFactory
+
+    secret = ClientFactory(practice=practice, first_name="Confidential", private_notes="knee")
+    FollowUpFactory(client=secret, status=FollowUp.Status.FAILED, body="Your knee")
+
+    index = operator.get(reverse("admin:index")).content.decode()
+    practices = operator.get(reverse("admin:practice_practice_changelist"))
+    detail = operator.get(reverse("admin:practice_practice_change", args=[practice.pk]))
+    people = operator.get(reverse("admin:practice_user_changelist"))
+
+    assert "Practices" in index and "Users" in index and "Periodic tasks" in index
+    assert "Clients" not in index and "Follow-ups" not in index and "Session notes" not in index
+    listed = {
+        p: (p.member_count, p.failed_message_count) for p in practices.context["cl"].result_list
+    }
+    assert listed == {practice: (1, 1), other_practice: (1, 0)}
+    assert owner.email in detail.content.decode()
+    assert not detail.context["has_change_permission"]  # the owner runs the practice
+    assert {owner, outsider} <= set(people.context["cl"].result_list)
+    for url in (
+        reverse("admin:clients_client_changelist"),
+        reverse("admin:clients_client_change", args=[secret.pk]),
+        reverse("admin:followups_followup_changelist"),
+    ):
+        response = operator.get(url)
+        assert response.status_code in (403, 404)
+        assert "Confidential" not in response.content.decode()
+        assert "knee" not in response.content.decode()
+
+
+def test_the_operator_unlocks_a_person(operator, owner, settings):
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.create(
+        username=owner.email, ip_address="10.0.0.1", failures_since_start=9, user_agent="x"
+    )
+
+    operator.post(
+        reverse("admin:practice_user_changelist"),
+        {"action": "unlock", "_selected_action": [owner.pk]},
+    )
+
+    assert not AccessAttempt.objects.filter(username=owner.email).exists()
 
 
 def test_a_membership_added_in_the_admin_belongs_to_the_current_practice(
