@@ -39,6 +39,8 @@ Role = Membership.Role
 class LastOwner(Exception):
     """The practice would be left without an owner."""
 
+    message = "A practice needs an owner: make someone else owner first."
+
 
 # --- What happens ---------------------------------------------------------------------
 
@@ -161,12 +163,14 @@ def members(request):
 @require_POST
 @owner_required
 def unlock(request, public_id):
-    membership = get_for_practice(
-        request, Membership.objects.select_related("user"), public_id=public_id
-    )
+    membership = member(request, public_id)
     axes_reset(username=membership.user.email)
     messages.success(request, f"{membership.user} can sign in again.")
     return redirect("practice:members")
+
+
+def member(request, public_id):
+    return get_for_practice(request, Membership.objects.select_related("user"), public_id=public_id)
 
 
 def people_context(request, invite_form=None):
@@ -227,9 +231,7 @@ def invitation_withdraw(request, public_id):
 @require_POST
 @owner_required
 def member_role(request, public_id):
-    membership = get_for_practice(
-        request, Membership.objects.select_related("user"), public_id=public_id
-    )
+    membership = member(request, public_id)
     role = request.POST.get("role", "")
     if role not in Role.values:
         messages.error(request, "Choose owner or assistant.")
@@ -237,7 +239,7 @@ def member_role(request, public_id):
     try:
         change_role(membership, role)
     except LastOwner:
-        messages.error(request, "A practice needs an owner: make someone else owner first.")
+        messages.error(request, LastOwner.message)
         return redirect("practice:members")
     audit.record(request, audit.Action.CHANGE, f"made {membership.user.email} {role}")
     messages.success(request, f"{membership.user} is now {membership.get_role_display().lower()}.")
@@ -247,13 +249,11 @@ def member_role(request, public_id):
 @require_POST
 @owner_required
 def member_remove(request, public_id):
-    membership = get_for_practice(
-        request, Membership.objects.select_related("user"), public_id=public_id
-    )
+    membership = member(request, public_id)
     try:
         remove(membership)
     except LastOwner:
-        messages.error(request, "A practice needs an owner: make someone else owner first.")
+        messages.error(request, LastOwner.message)
         return redirect("practice:members")
     audit.record(request, audit.Action.CHANGE, f"removed {membership.user.email}")
     messages.success(request, f"{membership.user} no longer has access to the practice.")
