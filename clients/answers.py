@@ -3,6 +3,8 @@
 import dataclasses
 from dataclasses import dataclass
 
+from django.forms.utils import pretty_name
+
 from . import health
 from .forms import CONTACT_FIELDS, IntakeForm
 from .models import IntakeSubmission
@@ -16,6 +18,8 @@ LABELS = {
     "sms_consent": "Texts allowed",
     "conditions": "Conditions",
     "condition_details": "Details",
+    "medications": "Medications",
+    "allergies": "Allergies",
     "areas_to_avoid": "Do not touch",
     "pressure_preference": "Pressure liked",
     "goals": "Goals",
@@ -41,7 +45,7 @@ def display_answers(answers, *, health_only=False):
             rows.append(("pain", "Pain now", pain_text(answers)))
         if name in PAIN_FIELDS or name not in answers:
             continue
-        label = LABELS.get(name) or str(field.label)
+        label = LABELS.get(name) or field.label or pretty_name(name)
         rows.append((name, label, answer_text(field, answers[name])))
     if health_only:
         rows = [row for row in rows if row[2] != EMPTY]

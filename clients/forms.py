@@ -135,9 +135,11 @@ class IntakeForm(ContactRulesMixin, forms.Form):
         widget=forms.Textarea({"rows": 3}),
     )
     medications = forms.CharField(
+        label="Medicines you take",
         max_length=TEXT_LIMIT, required=False, widget=forms.Textarea({"rows": 2})
     )
     allergies = forms.CharField(
+        label="Allergies",
         help_text="Including massage oils, nuts or latex.",
         max_length=500,
         required=False,

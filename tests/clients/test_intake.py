@@ -263,3 +263,15 @@ def test_a_link_only_ever_changes_its_own_practices_client(client, practice, oth
     assert theirs.first_name == "Kept"
     assert not IntakeSubmission.objects.filter(practice=other_practice).exists()
     assert IntakeSubmission.objects.get().client == link.client
+
+
+def test_every_answer_on_the_client_page_has_its_label(client, owner_client, link_and_token):
+    link, token = link_and_token
+    client.post(link_url(token), intake_data(medications="Ibuprofen"))
+
+    page = owner_client.get(reverse("clients:detail", args=[link.client.public_id]))
+
+    rows = {label: text for _, label, text in page.context["answers"]}
+    assert rows["Medications"] == "Ibuprofen"
+    assert rows["Allergies"] == "Nut oils"
+    assert "None" not in rows

@@ -42,12 +42,21 @@ def test_rebooking_rates(practice):
 
 def test_check_in_figures(practice):
     client = ClientFactory(practice=practice)
-    for n in range(4):
-        FollowUpFactory(client=client, kind=Kind.CHECKIN, status="sent", sent_at=at(10 + n))
-    CheckInFactory(appointment__client=client, answer="better", rating=4, answered_at=at(9))
-    CheckInFactory(appointment__client=client, answer="better", rating=5, answered_at=at(8))
-    CheckInFactory(appointment__client=client, answer="worse", answered_at=at(7))
-    CheckInFactory(appointment__client=client)  # not answered
+    answers = [("better", 4), ("better", 5), ("worse", None), ("", None)]
+    for n, (answer, rating) in enumerate(answers):
+        checkin = CheckInFactory(
+            appointment__client=client,
+            answer=answer,
+            rating=rating,
+            answered_at=at(9 - n) if answer else None,
+        )
+        FollowUpFactory(
+            client=client,
+            appointment=checkin.appointment,
+            kind=Kind.CHECKIN,
+            status="sent",
+            sent_at=at(10 + n),
+        )
 
     figures = metrics.checkins(practice, NOW)
 
@@ -55,6 +64,26 @@ def test_check_in_figures(practice):
     assert figures["response_rate"] == 75
     assert (figures["better_share"], figures["same_share"], figures["worse_share"]) == (67, 0, 33)
     assert figures["rating"] == 4.5
+
+
+def test_the_answer_rate_counts_answers_to_the_messages_it_counts(practice):
+    """Answers to a check-in sent before the window, or to one never sent, are not in it:
+    the seeded practice once showed "101% answer check-ins"."""
+    client = ClientFactory(practice=practice)
+    sent = CheckInFactory(appointment__client=client, answer="same", answered_at=at(5))
+    FollowUpFactory(
+        client=client, appointment=sent.appointment, kind=Kind.CHECKIN, status="sent", sent_at=at(6)
+    )
+    old = CheckInFactory(appointment__client=client, answer="better", answered_at=at(5))
+    FollowUpFactory(
+        client=client, appointment=old.appointment, kind=Kind.CHECKIN, status="sent", sent_at=at(400)
+    )
+    CheckInFactory(appointment__client=client, answer="better", answered_at=at(5))  # never sent
+
+    figures = metrics.checkins(practice, NOW)
+
+    assert (figures["sent"], figures["answered"], figures["response_rate"]) == (1, 1, 100)
+    assert figures["same_share"] == 100
 
 
 def test_visits_and_clients_per_month(practice):
