@@ -42,7 +42,12 @@ def test_a_therapist_writes_a_note_with_the_body_map_signs_and_amends_it(
     # Tap the lower back on the back figure, then the right calf: two area rows fill in.
     page.locator('svg[data-aspect="back"] [data-region="lower_back"]').click()
     page.locator("#id_areas-0-pressure").fill("4")
+    warning = page.locator("#pain-warning")
+    expect(warning).to_be_hidden()
     page.locator("#id_areas-0-max_pain").fill("8")
+    # The warning shows while the figure is typed, before anything is saved.
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Pain of 8/10 reaches your threshold")
     page.locator('svg[data-aspect="back"] [data-region="calf"][data-side="right"]').click()
     expect(page.locator("#id_areas-1-region")).to_have_value("calf")
     expect(page.locator("#id_areas-1-side")).to_have_value("right")
