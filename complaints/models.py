@@ -152,6 +152,17 @@ class Incident(TenantModel):
         editable=False,
     )
 
+    # Who typed it in (none when a client's "worse" answer opened it): they may read it
+    # back even when their role does not let them manage incidents.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
     statement = models.TextField("my statement", max_length=10000, blank=True)
     statement_signed_at = models.DateTimeField(null=True, blank=True, editable=False)
     statement_signed_by = models.ForeignKey(
@@ -194,6 +205,10 @@ class Incident(TenantModel):
 
     def __str__(self):
         return f"Incident for {self.client} reported {self.reported_at:%Y-%m-%d}"
+
+    def can_be_read_by(self, membership):
+        """Owners manage every incident; anyone else reads back only what they recorded."""
+        return membership.is_owner or self.recorded_by_id == membership.user_id
 
     @property
     def statement_locked(self):

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -129,6 +129,7 @@ def incident_create(request):
     if request.method == "POST" and form.is_valid():
         incident = form.save(commit=False)
         incident.practice = request.practice
+        incident.recorded_by = request.user
         incident.save()
         form.save_m2m()
         messages.success(request, "Incident recorded.")
@@ -136,13 +137,18 @@ def incident_create(request):
     return render(request, "complaints/form.html", {"form": form, "title": "Record an incident"})
 
 
-@owner_required
+@practice_required
 def incident_detail(request, public_id):
     incident = get_for_practice(
         request,
         Incident.objects.select_related("client", "statement_signed_by"),
         public_id=public_id,
     )
+    if not incident.can_be_read_by(request.membership):
+        raise PermissionDenied("Only the practice owner can open this incident.")
+    if not request.membership.is_owner:
+        audit.record(request, audit.Action.VIEW, "incident", incident.client)
+        return render(request, "complaints/incident_recorded.html", {"incident": incident})
     form = IncidentForm(request.POST or None, instance=incident, practice=request.practice)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -223,3 +223,38 @@ def test_a_report_left_waiting_is_sent_by_the_sweep(insured, owner):
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.SENT
     assert len(mail.outbox) == 1
+
+
+def test_an_assistant_reads_back_the_incident_they_recorded_and_no_other(
+    assistant_client, assistant, practice
+):
+    from ..factories import ClientFactory
+
+    person = ClientFactory(practice=practice)
+    response = assistant_client.post(
+        reverse("complaints:incident_create"),
+        {
+            "client": person.pk,
+            "reported_at": "2026-11-20T18:00",
+            "reported_by": "The client, by phone",
+            "symptoms": "Bruising on the left calf.",
+            "severity": "mild",
+            "status": "open",
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    theirs = Incident.objects.get(client=person)
+    assert theirs.recorded_by == assistant
+    assert response.url == reverse("complaints:incident", args=[theirs.public_id])
+
+    page = assistant_client.get(response.url)
+    assert page.status_code == 200
+    assert "Bruising on the left calf." in page.content.decode()
+    assert "Send the report" not in page.content.decode()  # the owner's part
+    someone_elses = IncidentFactory(client=person)
+    assert assistant_client.get(
+        reverse("complaints:incident", args=[someone_elses.public_id])
+    ).status_code == 403
+    listing = assistant_client.get(reverse("complaints:list")).content.decode()
+    assert reverse("complaints:incident", args=[theirs.public_id]) in listing
+    assert reverse("complaints:incident", args=[someone_elses.public_id]) not in listing

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from followups import dispatch
@@ -221,9 +221,10 @@ def test_a_removed_member_loses_access_at_once_and_keeps_their_history(
     assert AuditEvent.objects.filter(what=f"removed {assistant.email}").exists()
 
 
-def owner_only_urls(practice):
+def owner_only_urls(practice, cases=None):
     """Every URL whose view is owner-only, with the sweep's objects for its arguments."""
-    cases = {case.name: case.url for case in sweep.build_cases(practice).cases}
+    cases = cases if cases is not None else sweep.build_cases(practice).cases
+    cases = {case.name: case.url for case in cases}
 
     def patterns(resolvers, namespace=None):
         for entry in resolvers:
@@ -244,7 +245,7 @@ KWARGS = {"followups:rule": {"kind": "checkin"}}
 def test_an_assistant_is_refused_every_owner_only_page(assistant, practice):
     urls = dict(owner_only_urls(practice))
     assert len(urls) >= 15
-    assert {"practice:members", "practice:invite", "clients:export", "complaints:incident"} <= (
+    assert {"practice:members", "practice:invite", "clients:export", "complaints:incident_sign"} <= (
         set(urls)
     )
     browser = Client()
@@ -253,3 +254,45 @@ def test_an_assistant_is_refused_every_owner_only_page(assistant, practice):
     allowed = {name: sweep.fetch(browser, url).status_code for name, url in urls.items()}
 
     assert {name: status for name, status in allowed.items() if status != 403} == {}
+
+
+# Pages without an id that an assistant uses every day.
+EVERYDAY_PAGES = [
+    "dashboard",
+    "clients:list",
+    "clients:create",
+    "sessions:day",
+    "sessions:week",
+    "complaints:list",
+    "complaints:incident_create",
+    "followups:list",
+    "practice:referrals",
+]
+
+
+def test_an_assistant_is_shown_no_link_or_button_to_an_owner_only_page(assistant, practice):
+    """Every link and form on every page an assistant can open leads somewhere they may go:
+    an "Export record" button that answers 403 is a broken promise."""
+    pages = [reverse(name) for name in EVERYDAY_PAGES]
+    pages += [
+        case.url for case in sweep.build_cases(practice).cases if not case.name.startswith("admin:")
+    ]
+    browser = Client()
+    browser.force_login(assistant)
+
+    seen, offered = 0, {}
+    for page in pages:
+        response = browser.get(page)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        seen += 1
+        for target in re.findall(r'(?:href|action)="(/[^"#?]*)', response.content.decode()):
+            try:
+                view = resolve(target).func
+            except Resolver404:
+                continue
+            if getattr(view, "owner_only", False):
+                offered.setdefault(target, page)
+
+    assert seen >= 15
+    assert offered == {}
