@@ -136,7 +136,9 @@ class IntakeForm(ContactRulesMixin, forms.Form):
     )
     medications = forms.CharField(
         label="Medicines you take",
-        max_length=TEXT_LIMIT, required=False, widget=forms.Textarea({"rows": 2})
+        max_length=TEXT_LIMIT,
+        required=False,
+        widget=forms.Textarea({"rows": 2}),
     )
     allergies = forms.CharField(
         label="Allergies",

@@ -252,9 +252,12 @@ def test_an_assistant_reads_back_the_incident_they_recorded_and_no_other(
     assert "Bruising on the left calf." in page.content.decode()
     assert "Send the report" not in page.content.decode()  # the owner's part
     someone_elses = IncidentFactory(client=person)
-    assert assistant_client.get(
-        reverse("complaints:incident", args=[someone_elses.public_id])
-    ).status_code == 403
+    assert (
+        assistant_client.get(
+            reverse("complaints:incident", args=[someone_elses.public_id])
+        ).status_code
+        == 403
+    )
     listing = assistant_client.get(reverse("complaints:list")).content.decode()
     assert reverse("complaints:incident", args=[theirs.public_id]) in listing
     assert reverse("complaints:incident", args=[someone_elses.public_id]) not in listing

@@ -76,7 +76,11 @@ def test_the_answer_rate_counts_answers_to_the_messages_it_counts(practice):
     )
     old = CheckInFactory(appointment__client=client, answer="better", answered_at=at(5))
     FollowUpFactory(
-        client=client, appointment=old.appointment, kind=Kind.CHECKIN, status="sent", sent_at=at(400)
+        client=client,
+        appointment=old.appointment,
+        kind=Kind.CHECKIN,
+        status="sent",
+        sent_at=at(400),
     )
     CheckInFactory(appointment__client=client, answer="better", answered_at=at(5))  # never sent
 
