@@ -37,7 +37,10 @@ def complaint_list(request):
         .select_related("client")
         .order_by("-reported_at")
     )
-    context = {"complaints": complaints[:100], "incidents": incidents[:100], "now": timezone.now()}
+    incidents = list(incidents[:100])
+    for incident in incidents:
+        incident.openable = incident.can_be_read_by(request.membership)
+    context = {"complaints": complaints[:100], "incidents": incidents, "now": timezone.now()}
     return render(request, "complaints/list.html", context)
 
 
