@@ -31,14 +31,19 @@ CONTACT_FIELDS = (
 
 
 def normalise_phone(value, region):
-    """Return the number in E.164 (+441234567890), reading it as from `region` if local."""
+    """Return the number in E.164 (+441234567890), reading it as from `region` if local.
+
+    A number of the right shape for its country is taken even when the numbering plan we
+    ship does not list its range yet (07911 654321 in the UK): refusing a real client's
+    mobile costs more than keeping one that later bounces, which delivery reports catch."""
     if not value:
         return ""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    possible = phonenumbers.ValidationResult.IS_POSSIBLE  # not "local only": no area code
+    if number is None or phonenumbers.is_possible_number_with_reason(number) != possible:
         raise forms.ValidationError(
             "This does not look like a phone number. Include the area code, "
             "or start with + and the country code."

@@ -136,3 +136,44 @@ def test_the_search_is_served_by_trigram_indexes_on_postgresql(practice):
         plan = Client.objects.filter(search_filter("okaf")).explain()
 
     assert "client_search_last_name" in plan
+
+
+@pytest.mark.parametrize(
+    ("country", "typed", "stored"),
+    [
+        ("GB", "07911 654321", "+447911654321"),  # a range our numbering data does not list
+        ("GB", "+44 7911 654321", "+447911654321"),
+        ("IE", "087 123 4567", "+353871234567"),
+        ("US", "(415) 555-0132", "+14155550132"),
+    ],
+)
+def test_a_mobile_is_read_in_the_practices_country(owner_client, practice, country, typed, stored):
+    practice.country = country
+    practice.save(update_fields=["country"])
+    owner_client.post(
+        reverse("clients:create"),
+        {
+            "first_name": "Ada",
+            "last_name": "Stone",
+            "mobile": typed,
+            "status": "active",
+            "preferred_channel": "sms",
+        },
+    )
+    assert Client.objects.get().mobile == stored
+
+
+@pytest.mark.parametrize("typed", ["12345", "07911 65432199999", "abc"])
+def test_a_mobile_of_the_wrong_length_is_refused(owner_client, typed):
+    response = owner_client.post(
+        reverse("clients:create"),
+        {
+            "first_name": "Ada",
+            "last_name": "Stone",
+            "mobile": typed,
+            "status": "active",
+            "preferred_channel": "sms",
+        },
+    )
+    assert "This does not look like a phone number" in response.content.decode()
+    assert not Client.objects.exists()
