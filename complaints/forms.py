@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from clients.models import Client
@@ -11,7 +12,8 @@ from .models import Complaint, ComplaintStep, Incident
 
 class SessionChoices(SafeModelMultipleChoiceField):
     def label_from_instance(self, appointment):
-        return f"{appointment.start:%d %b %Y, %H:%M} · {appointment.get_status_display()}"
+        start = timezone.localtime(appointment.start)
+        return f"{start:%-d %b %Y, %H:%M} · {appointment.get_status_display()}"
 
 
 def limit_to_practice(form, practice, client=None):

@@ -8,7 +8,6 @@ rendered without access to anything else.
 import datetime
 import functools
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.core import signing
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import IntakeLink, hash_token
+from practice import dates
 
 from .models import PREWRITTEN_KINDS, CheckIn, Kind
 
@@ -120,17 +120,17 @@ def context_for(followup, *, sample=False):
         "cancellation_policy": practice.cancellation_policy,
         "insurer": practice.insurer_name,
         "policy": practice.insurance_policy_number,
-        "expires": practice.insurance_expires_on.strftime("%-d %B %Y")
+        "expires": dates.day(practice.insurance_expires_on, practice)
         if practice.insurance_expires_on
         else "",
         "when": when_text(followup.appointment, practice) if followup.appointment else "",
-        **invitation_context(followup.invitation),
+        **invitation_context(followup.invitation, practice),
         "link": "",
         "intake_link": "",
     }
     if sample:
-        tomorrow = timezone.localtime() + datetime.timedelta(days=1)
-        context["when"] = tomorrow.replace(hour=10, minute=0).strftime("on %A %-d %B at %H:%M")
+        tomorrow = dates.local(timezone.now(), practice) + datetime.timedelta(days=1)
+        context["when"] = "on " + dates.when(tomorrow.replace(hour=10, minute=0), practice)
         context["link"] = site_url("/example-link/")
         return context
     for name, make in token_links(followup).items():
@@ -161,20 +161,19 @@ def invitation_link(invitation):
     return site_url(reverse("invitation", args=[token]))
 
 
-def invitation_context(invitation):
+def invitation_context(invitation, practice):
     if invitation is None:
         return {}
     inviter = invitation.invited_by
     return {
         "inviter": (inviter.get_full_name() or inviter.email) if inviter else "The practice",
         "role": {"owner": "an owner", "assistant": "an assistant"}[invitation.role],
-        "expires": f"{invitation.expires_at:%-d %B %Y}",
+        "expires": dates.day(invitation.expires_at, practice),
     }
 
 
 def when_text(appointment, practice):
-    local = timezone.localtime(appointment.start, zoneinfo.ZoneInfo(practice.time_zone))
-    return local.strftime("on %A %-d %B at %H:%M")
+    return "on " + dates.when(appointment.start, practice)
 
 
 def checkin_link(appointment):

@@ -13,6 +13,7 @@ from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
 from complaints.services import open_incident_from_checkin
+from practice import dates
 from practice.models import Membership
 
 from .messages import site_url
@@ -65,7 +66,7 @@ def email_worse_alert(checkin):
         subject=f"{checkin.client.first_name} feels worse after their session",
         message=(
             f"{checkin.client.full_name} answered the check-in after their session on "
-            f"{timezone.localtime(checkin.appointment.start):%A %-d %B}: worse.\n\n"
+            f"{dates.when(checkin.appointment.start, checkin.practice)}: worse.\n\n"
             f"Their words: {checkin.comment or '(no comment)'}\n\n"
             f"Call them today, and look at the session: {url}"
         ),

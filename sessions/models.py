@@ -106,7 +106,7 @@ class Appointment(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.client} at {timezone.localtime(self.start):%Y-%m-%d %H:%M}"
+        return f"{self.client}, {timezone.localtime(self.start):%-d %b %Y, %H:%M}"
 
     @property
     def end(self):

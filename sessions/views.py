@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
-from practice import audit
+from practice import audit, dates
 from practice.tenancy import (
     get_for_practice,
     object_from_query,
@@ -86,7 +86,8 @@ def appointment_create(request):
         appointment.practice = request.practice
         with transaction.atomic():  # the session and its reminder, or neither
             appointment.save()
-        messages.success(request, f"Booked {appointment}.")
+        when = dates.when(appointment.start, request.practice)
+        messages.success(request, f"Booked {appointment.client} on {when}.")
         return redirect("sessions:detail", appointment.public_id)
     return render(
         request, "sessions/appointment_form.html", {"form": form, "title": "Book a session"}
