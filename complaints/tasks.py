@@ -4,7 +4,6 @@ import logging
 import smtplib
 
 from celery import shared_task
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone
@@ -104,9 +103,9 @@ def email_report(report):
             else ""
         ),
         body=report.cover_message,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=practice.sender,
         to=[report.sent_to],
-        reply_to=[practice.email] if practice.email else None,
+        reply_to=[practice.contact_email()] if practice.contact_email() else None,
     )
     name = f"incident-report-{report.incident.reported_at:%Y-%m-%d}.pdf"
     message.attach(name, bytes(report.pdf), "application/pdf")

@@ -12,8 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from practice.models import Membership
-
 from .messages import unsubscribe_url
 from .models import Channel
 
@@ -33,7 +31,7 @@ class EmailChannel:
         if followup.invitation_id:  # to someone invited to join
             return followup.invitation.email
         if followup.client is None:  # a message to the practice itself
-            return followup.practice.email or owner_email(followup.practice)
+            return followup.practice.contact_email()
         return followup.client.email
 
     def send(self, followup):
@@ -52,9 +50,9 @@ class EmailChannel:
         message = EmailMultiAlternatives(
             subject=followup.subject,
             body=render_to_string("emails/followup-body-text.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=followup.practice.sender,
             to=[to],
-            reply_to=[followup.practice.email] if followup.practice.email else None,
+            reply_to=reply_to(followup),
             headers=headers,
         )
         message.attach_alternative(
@@ -74,14 +72,12 @@ class EmailChannel:
         return headers["Message-ID"]
 
 
-def owner_email(practice):
-    owner = (
-        Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
-    return owner.user.email if owner else ""
+def reply_to(followup):
+    """Replies go to the practice, except on what is sent to the practice itself."""
+    if followup.client is None and followup.invitation_id is None:
+        return None
+    address = followup.practice.contact_email()
+    return [address] if address else None
 
 
 class SmsChannel:

@@ -70,7 +70,7 @@ def email_worse_alert(checkin):
             f"Their words: {checkin.comment or '(no comment)'}\n\n"
             f"Call them today, and look at the session: {url}"
         ),
-        from_email=None,
+        from_email=checkin.practice.sender,
         recipient_list=[r for r in recipients if r],
     )
 

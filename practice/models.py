@@ -2,6 +2,7 @@
 
 import uuid
 import zoneinfo
+from email.utils import formataddr, parseaddr
 
 import pgtrigger
 from django.conf import settings
@@ -141,6 +142,25 @@ class Practice(models.Model):
             n += 1
             slug = f"{base}-{n}"
         return slug
+
+    @property
+    def sender(self):
+        """ "Calm Hands <noreply@…>": every e-mail carries the practice's name on the
+        server's own address (a provider only sends from a domain it has verified)."""
+        _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+        return formataddr((self.name, address))
+
+    def contact_email(self):
+        """Where replies go: the practice's own address, else its first owner's."""
+        if self.email:
+            return self.email
+        owner = (
+            self.memberships.filter(role=Membership.Role.OWNER)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        return owner.user.email if owner else ""
 
     def insurance_days_left(self, today=None):
         """Days until the indemnity policy expires (negative once expired), or None."""

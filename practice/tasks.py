@@ -5,7 +5,6 @@ import smtplib
 
 from celery import shared_task
 from celery.signals import beat_init
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django_scopes import scope
 
@@ -41,9 +40,9 @@ def send_referral_list(self, practice_id, to, note):
         message = EmailMessage(
             subject=f"Recommended practitioners from {practice.name}",
             body=body,
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=practice.sender,
             to=[to],
-            reply_to=[practice.email] if practice.email else None,
+            reply_to=[practice.contact_email()] if practice.contact_email() else None,
         )
         message.attach(
             "recommended-practitioners.pdf",

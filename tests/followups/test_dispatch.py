@@ -1,4 +1,6 @@
 import datetime
+import email
+import email.policy
 import re
 import smtplib
 import threading
@@ -14,7 +16,7 @@ from followups import dispatch
 from followups.models import Attempt, Channel, FollowUp, Kind
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory
+from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory, MembershipFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 Status = FollowUp.Status
@@ -53,6 +55,23 @@ def checkin_for(client):
         due_at=NOON - datetime.timedelta(minutes=1),
         idempotency_key="k1",
     )
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_e_mail_comes_from_the_practice_and_replies_go_to_it(client_ok, practice):
+    practice.name = "Siân's Massage, Leeds"
+    practice.email = ""
+    practice.save()
+    owner = MembershipFactory(practice=practice, user__email="sian@example.com")
+    checkin_for(client_ok)
+
+    dispatch.dispatch()
+
+    [message] = mail.outbox
+    assert message.reply_to == [owner.user.email]
+    received = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
+    [sender] = received["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == ("Siân's Massage, Leeds", "noreply@localhost")
 
 
 def test_a_due_check_in_is_e_mailed_as_rendered(client_ok, client):
