@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
+from followups.planning import complaint_followup
 from practice import audit
 from practice.tenancy import (
     get_for_practice,
@@ -80,6 +81,7 @@ def complaint_detail(request, public_id):
         "steps": steps,
         "next_step": next_step,
         "form": StepForm(initial={"step": next_step}),
+        "followup": complaint_followup(complaint.practice, complaint.public_id),
         "now": timezone.now(),
     }
     return render(request, "complaints/detail.html", context)

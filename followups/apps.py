@@ -10,6 +10,7 @@ class FollowupsConfig(AppConfig):
         from anymail.signals import tracking
 
         from clients import record, timeline
+        from sessions import related
         from sessions.models import Appointment
         from sessions.signals import appointment_status_changed
 
@@ -22,6 +23,7 @@ class FollowupsConfig(AppConfig):
         tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")
         timeline.register(services.timeline_entries)
         record.register(services.record_part)
+        related.register(services.appointment_entries)
 
 
 def saved_appointment(sender, instance, created, raw=False, **kwargs):

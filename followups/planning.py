@@ -184,7 +184,7 @@ def ring_after_commit():
 
 def on_status_changed(appointment, old_status, **kwargs):
     """Plan what follows a session's outcome; drop its reminder."""
-    cancel_scheduled(appointment.followups.filter(kind=Kind.REMINDER), "the session is over")
+    cancel_scheduled(appointment.followups.filter(kind=Kind.REMINDER), reminder_end(appointment))
     if appointment.status == Appointment.Status.COMPLETED:
         plan_checkin(appointment)
         if first_visit(appointment):
@@ -194,6 +194,15 @@ def on_status_changed(appointment, old_status, **kwargs):
         Client.Status.INACTIVE,
     ):
         plan_cancellation_sequence(appointment)
+
+
+def reminder_end(appointment):
+    """Why a session's reminder is no longer to be sent, in the therapist's words."""
+    if appointment.status == Appointment.Status.COMPLETED:
+        return "the session took place"
+    if appointment.status == Appointment.Status.NO_SHOW:
+        return "the client did not come"
+    return "the session was cancelled"
 
 
 def on_appointment_saved(appointment, created, **kwargs):
@@ -336,11 +345,21 @@ def plan_complaint_followup(practice, client, complaint_key, due_at):
     return plan(
         practice,
         Kind.COMPLAINT,
-        key=f"complaint:{complaint_key}",
+        key=complaint_followup_key(complaint_key),
         due_at=due_at,
         expires_at=expires(Kind.COMPLAINT, due_at),
         client=client,
     )
+
+
+def complaint_followup_key(complaint_key):
+    return f"complaint:{complaint_key}"
+
+
+def complaint_followup(practice, complaint_key):
+    """The follow-up planned for a complaint, or None."""
+    key = complaint_followup_key(complaint_key)
+    return FollowUp.objects.filter(practice=practice, idempotency_key=key).first()
 
 
 # --- Daily planning -------------------------------------------------------------------

@@ -164,6 +164,22 @@ def timeline_entries(client, limit=None):
     return entries
 
 
+def appointment_entries(appointment):
+    """Every message planned for the session, whatever became of it, for its page."""
+    rows = appointment.followups.order_by("due_at", "pk").values_list(
+        "kind", "channel", "status", "skip_reason", "delivered_at", "sent_at", "due_at"
+    )
+    entries = []
+    for kind, channel, status, skip_reason, delivered_at, sent_at, due_at in rows:
+        state = "Delivered" if delivered_at else FollowUp.Status(status).label
+        if skip_reason:
+            state = f"{state}: {skip_reason}"
+        flags = ["failed"] if status == FollowUp.Status.FAILED else []
+        detail = f"{Channel(channel).label} · {state}"
+        entries.append(Entry(sent_at or due_at, "message", Kind(kind).label, "", detail, flags))
+    return entries
+
+
 # Bookkeeping of the outbox, not part of the client's record.
 PRIVATE_FIELDS = ("lease_until", "lease_token", "idempotency_key", "provider_id")
 

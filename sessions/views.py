@@ -17,7 +17,7 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import services
+from . import related, services
 from .body import figures
 from .forms import (
     AmendmentReasonForm,
@@ -108,7 +108,11 @@ def appointment_detail(request, public_id):
     if note is not None:
         when = timezone.localtime(appointment.start).strftime("%d %b %Y")
         audit.record(request, audit.Action.VIEW, f"session note of {when}", appointment.client)
-    context = {"appointment": appointment, "note": note}
+    context = {
+        "appointment": appointment,
+        "note": note,
+        "related": related.for_appointment(appointment),
+    }
     return render(request, "sessions/appointment_detail.html", context)
 
 

@@ -148,3 +148,20 @@ def test_the_dashboard_shows_an_overdue_complaint_in_red(owner_client, complaint
 
     assert "not acknowledged for 1" in html
     assert "list-group-item-danger" in html
+
+
+@time_machine.travel(RECEIVED, tick=False)
+def test_the_complaint_page_shows_when_the_follow_up_is_due_and_its_state(
+    owner_client, complaint, owner
+):
+    complaint.client.email, complaint.client.email_consent = "ada@example.com", True
+    complaint.client.save()
+    follow_up = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=datetime.UTC)
+    services.record_step(complaint, Step.FOLLOW_UP, owner, follow_up_at=follow_up)
+
+    page = owner_client.get(reverse("complaints:detail", args=[complaint.public_id]))
+
+    line = page.content.decode().split('id="complaint-followup"')[1].split("</p>")[0]
+    assert "Complaint follow-up" in line
+    assert "27 Nov 2026, 10:00" in line
+    assert "E-mail" in line and "Scheduled" in line
