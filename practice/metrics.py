@@ -96,11 +96,13 @@ def checkins(practice, now):
 
 
 def months(practice, now):
-    """For each of the last 12 months: completed visits and distinct clients seen."""
+    """For each of the last 12 months, this one included: completed visits and distinct
+    clients seen."""
     tz = zoneinfo.ZoneInfo(practice.time_zone)
     local_now = timezone.localtime(now, tz)
-    first = (local_now.replace(day=1) - datetime.timedelta(days=335)).replace(day=1)
-    start = datetime.datetime.combine(first.date(), datetime.time.min, tzinfo=tz)
+    months_back = local_now.year * 12 + local_now.month - 1 - 11
+    first = datetime.date(months_back // 12, months_back % 12 + 1, 1)
+    start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
     rows = (
         Appointment.objects.filter(practice=practice, status=Status.COMPLETED, start__gte=start)
         .annotate(month=TruncMonth("start", tzinfo=tz))
@@ -109,7 +111,7 @@ def months(practice, now):
         .order_by("month")
     )
     by_month = {row["month"].date().replace(day=1): row for row in rows}
-    result, day = [], first.date()
+    result, day = [], first
     for _ in range(12):
         row = by_month.get(day, {})
         result.append(
@@ -119,14 +121,29 @@ def months(practice, now):
     return result
 
 
-def chart(month_rows, width=600, height=160):
-    """Coordinates for a server-drawn SVG: visit bars and a line of clients seen."""
-    top = max([r["visits"] for r in month_rows] + [r["clients"] for r in month_rows] + [1])
-    step = width / len(month_rows)
+def nice_step(top, ticks=4):
+    """A step of 1, 2 or 5 times a power of ten that splits 0..top into about `ticks`."""
+    rough = max(top / ticks, 1)
+    power = 10 ** (len(str(int(rough))) - 1)
+    return next(n * power for n in (1, 2, 5, 10) if n * power >= rough)
+
+
+def chart(month_rows, width=600, height=160, left=36):
+    """Coordinates for a server-drawn SVG: visit bars, a line of clients seen, and the
+    values on the left axis. Bars are drawn from x = left; the axis labels sit left of it."""
+    highest = max([r["visits"] for r in month_rows] + [r["clients"] for r in month_rows] + [1])
+    step_value = nice_step(highest)
+    top = -(-highest // step_value) * step_value  # the axis ends on a tick
+    plot = height - 20
+    ticks = [
+        {"value": value, "y": round(height - value / top * plot, 1)}
+        for value in range(0, top + 1, step_value)
+    ]
+    step = (width - left) / len(month_rows)
     bars, points = [], []
     for index, row in enumerate(month_rows):
-        bar = row["visits"] / top * (height - 20)
-        x = index * step
+        bar = row["visits"] / top * plot
+        x = left + index * step
         bars.append(
             {
                 **row,
@@ -137,8 +154,15 @@ def chart(month_rows, width=600, height=160):
                 "label_x": round(x + step / 2, 1),
             }
         )
-        points.append(f"{x + step / 2:.1f},{height - row['clients'] / top * (height - 20):.1f}")
-    return {"bars": bars, "line": " ".join(points), "width": width, "height": height}
+        points.append(f"{x + step / 2:.1f},{height - row['clients'] / top * plot:.1f}")
+    return {
+        "bars": bars,
+        "line": " ".join(points),
+        "ticks": ticks,
+        "width": width,
+        "height": height,
+        "left": left,
+    }
 
 
 def sources(practice):

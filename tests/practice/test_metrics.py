@@ -124,3 +124,39 @@ def test_sources_count_regulars_from_three_visits(practice, visits):
     assert promotion["clients"] == 2
     assert promotion["regulars"] == (1 if visits == 3 else 0)
     assert rows["Web search"]["regulars"] == 0
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime.datetime(2026, 12, 3, 9, 0, tzinfo=LONDON),
+        datetime.datetime(2026, 3, 31, 23, 30, tzinfo=LONDON),
+        datetime.datetime(2026, 1, 1, 0, 5, tzinfo=LONDON),
+        datetime.datetime(2026, 7, 31, 12, 0, tzinfo=LONDON),
+    ],
+)
+def test_the_twelve_months_end_with_this_one(practice, now):
+    rows = metrics.months(practice, now)
+
+    months = [row["month"] for row in rows]
+    assert months[-1] == now.date().replace(day=1)
+    assert len(set(months)) == 12
+    assert months == sorted(months)
+    assert months[0].replace(year=months[0].year + 1) > months[-1]
+
+
+@pytest.mark.parametrize(
+    ("highest", "ticks"),
+    [(0, [0, 1]), (3, [0, 1, 2, 3]), (7, [0, 2, 4, 6, 8]), (38, [0, 10, 20, 30, 40])],
+)
+def test_the_chart_labels_its_axis_with_round_values(highest, ticks):
+    rows = [{"month": datetime.date(2026, m, 1), "visits": 0, "clients": 0} for m in range(1, 13)]
+    rows[4]["visits"] = highest
+
+    drawn = metrics.chart(rows)
+
+    assert [tick["value"] for tick in drawn["ticks"]] == ticks
+    assert drawn["ticks"][0]["y"] == drawn["height"]
+    assert drawn["ticks"][-1]["y"] == 20
+    tallest = max(drawn["bars"], key=lambda bar: bar["h"])
+    assert tallest["y"] >= 20
