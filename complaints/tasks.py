@@ -105,7 +105,7 @@ def email_report(report):
         body=report.cover_message,
         from_email=practice.sender,
         to=[report.sent_to],
-        reply_to=[practice.contact_email()] if practice.contact_email() else None,
+        reply_to=[practice.email] if practice.email else None,
     )
     name = f"incident-report-{report.incident.reported_at:%Y-%m-%d}.pdf"
     message.attach(name, bytes(report.pdf), "application/pdf")

@@ -73,11 +73,11 @@ class EmailChannel:
 
 
 def reply_to(followup):
-    """Replies go to the practice, except on what is sent to the practice itself."""
+    """Replies go to the practice's address (set from its owner's when it is made), except
+    on what is sent to the practice itself. No query here: a send touches no database."""
     if followup.client is None and followup.invitation_id is None:
         return None
-    address = followup.practice.contact_email()
-    return [address] if address else None
+    return [followup.practice.email] if followup.practice.email else None
 
 
 class SmsChannel:

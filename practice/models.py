@@ -74,7 +74,9 @@ class Practice(models.Model):
         help_text="Three-letter code, for example GBP, EUR or USD.",
     )
     phone = models.CharField(max_length=32, blank=True)
-    email = models.EmailField("e-mail", blank=True)
+    email = models.EmailField(
+        "e-mail", blank=True, help_text="Clients' replies to the practice's e-mails go here."
+    )
     address = models.TextField(blank=True)
     country = CountryField(
         default="GB", help_text="Phone numbers without a country code are read as from here."
@@ -151,7 +153,7 @@ class Practice(models.Model):
         return formataddr((self.name, address))
 
     def contact_email(self):
-        """Where replies go: the practice's own address, else its first owner's."""
+        """Where the practice reads its mail: its own address, else its first owner's."""
         if self.email:
             return self.email
         owner = (

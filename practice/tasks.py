@@ -42,7 +42,7 @@ def send_referral_list(self, practice_id, to, note):
             body=body,
             from_email=practice.sender,
             to=[to],
-            reply_to=[practice.contact_email()] if practice.contact_email() else None,
+            reply_to=[practice.email] if practice.email else None,
         )
         message.attach(
             "recommended-practitioners.pdf",

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from followups import dispatch
 from followups.models import Attempt, Channel, FollowUp, Kind
+from practice.services import create_practice
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory, MembershipFactory
+from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory, UserFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 Status = FollowUp.Status
@@ -60,18 +61,24 @@ def checkin_for(client):
 @time_machine.travel(NOON, tick=False)
 def test_the_e_mail_comes_from_the_practice_and_replies_go_to_it(client_ok, practice):
     practice.name = "Siân's Massage, Leeds"
-    practice.email = ""
     practice.save()
-    owner = MembershipFactory(practice=practice, user__email="sian@example.com")
     checkin_for(client_ok)
 
     dispatch.dispatch()
 
     [message] = mail.outbox
-    assert message.reply_to == [owner.user.email]
+    assert message.reply_to == ["hello@calmhands.example"]
     received = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
     [sender] = received["From"].addresses
     assert (sender.display_name, sender.addr_spec) == ("Siân's Massage, Leeds", "noreply@localhost")
+
+
+def test_a_new_practice_takes_its_owners_address_for_replies(db):
+    owner = UserFactory(email="sian@example.com")
+
+    membership = create_practice(owner, name="Siân's Massage")
+
+    assert membership.practice.email == "sian@example.com"
 
 
 def test_a_due_check_in_is_e_mailed_as_rendered(client_ok, client):
