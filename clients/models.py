@@ -227,7 +227,7 @@ class IntakeLink(TenantModel):
         """Create a link for the client, revoking older ones; return (link, token)."""
         now = timezone.now()
         client.intake_links.filter(revoked_at__isnull=True).update(revoked_at=now)
-        token = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(24)  # 192 bits; short enough for a text
         link = cls.objects.create(
             practice=client.practice,
             client=client,

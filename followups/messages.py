@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from clients.models import IntakeLink, hash_token
 from practice import dates
+from sessions.models import Appointment
 
-from .models import PREWRITTEN_KINDS, CheckIn, Kind
+from .models import PREWRITTEN_KINDS, Channel, CheckIn, Kind
 
 # Wording is plain text (a subject, a text message, an e-mail's text part): nothing in it is
 # HTML-escaped here. The e-mail's HTML part escapes the finished text once, as it draws it.
@@ -41,8 +42,8 @@ DEFAULTS = {
     Kind.REMINDER: (
         "Your massage {{ when }}",
         "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}."
-        "{% if intake_link %}\n\nBefore your first visit, please fill in this short form: "
-        "{{ intake_link }}{% endif %}"
+        "{% if intake_link %}\n\n{% if first_visit %}Before your first visit{% else %}Before "
+        "you come{% endif %}, please fill in this short form: {{ intake_link }}{% endif %}"
         "{% if late_policy %}\n\nIf you are running late: {{ late_policy }}{% endif %}\n\n"
         "See you soon,\n{{ practice }}",
     ),
@@ -63,8 +64,9 @@ DEFAULTS = {
     ),
     Kind.INTAKE_LINK: (
         "Your form for {{ practice }}",
-        "Hello {{ first_name }},\n\nBefore your first visit, please fill in this short form "
-        "about your health and how you would like to be contacted:\n{{ link }}\n\n"
+        "Hello {{ first_name }},\n\n{% if first_visit %}Before your first visit{% else %}Before "
+        "your next visit{% endif %}, please fill in this short form about your health and how "
+        "you would like to be contacted:\n{{ link }}\n\n"
         "It takes about five minutes.\n\n{{ practice }}",
     ),
     Kind.MOVE_ON: ("A message from {{ practice }}", ""),
@@ -83,6 +85,27 @@ DEFAULTS = {
 }
 
 
+# What a text message says: short, so that with a plain first name and the practice's name it
+# is billed as one text (160 characters in the GSM alphabet). Kinds not listed here never
+# go by text, or (a message the therapist wrote) go as written.
+TEXT_DEFAULTS = {
+    Kind.CHECKIN: "Hi {{ first_name }}, how do you feel after your massage? Tap to tell us: "
+    "{{ link }}\n{{ practice }}",
+    Kind.THANK_YOU: "Hi {{ first_name }}, thank you for your first visit! "
+    "Reply when you would like to book the next one.\n{{ practice }}",
+    Kind.REMINDER: "Hi {{ first_name }}, see you {{ when }}."
+    "{% if intake_link %} Your form: {{ intake_link }}{% endif %}\n{{ practice }}",
+    Kind.CANCELLATION: "Hi {{ first_name }}, sorry we missed you {{ when }}. "
+    "Reply and we will find you another time.\n{{ practice }}",
+    Kind.LAPSED: "Hi {{ first_name }}, it has been a while! Reply if you would like "
+    "to book your next massage.\n{{ practice }}",
+    Kind.COMPLAINT: "Hi {{ first_name }}, checking that all is now as we agreed. "
+    "Is there anything else we can do?\n{{ practice }}",
+    Kind.INTAKE_LINK: "Hi {{ first_name }}, your health form before your visit (5 min): "
+    "{{ link }}\n{{ practice }}",
+}
+
+
 class RenderError(Exception):
     """The practice's wording could not be rendered (a typo in the template)."""
 
@@ -91,11 +114,15 @@ def site_url(path):
     return settings.SITE_URL.rstrip("/") + path
 
 
-def wording(rule, kind):
+def wording(rule, kind, channel=None):
+    """The (subject, body) templates: the practice's own, else ours. A text message has
+    its own shorter body where the kind has one."""
     default_subject, default_body = DEFAULTS[kind]
-    if rule is None:
-        return default_subject, default_body
-    return rule.subject or default_subject, rule.body or default_body
+    subject = (rule and rule.subject) or default_subject
+    body = (rule and rule.body) or default_body
+    if channel == Channel.SMS and kind in TEXT_DEFAULTS:
+        body = (rule and rule.text) or TEXT_DEFAULTS[kind]
+    return subject, body
 
 
 @functools.lru_cache(maxsize=256)
@@ -124,6 +151,8 @@ def context_for(followup, *, sample=False):
         if practice.insurance_expires_on
         else "",
         "when": when_text(followup.appointment, practice) if followup.appointment else "",
+        # A callable: the template calls it only if the wording asks (one query).
+        "first_visit": functools.partial(is_before_first_visit, client),
         **invitation_context(followup.invitation, practice),
         "link": "",
         "intake_link": "",
@@ -136,6 +165,13 @@ def context_for(followup, *, sample=False):
     for name, make in token_links(followup).items():
         context[name] = make()
     return context
+
+
+def is_before_first_visit(client):
+    """Whether wording about a first visit fits: the client has not had a session yet."""
+    if client is None or client.pk is None:
+        return True
+    return not client.appointments.filter(status=Appointment.Status.COMPLETED).exists()
 
 
 def token_links(followup):
@@ -224,7 +260,7 @@ def read_unsubscribe_token(token):
 
 def render(followup, rule, *, sample=False):
     """Return (subject, body) for the follow-up, or raise RenderError."""
-    subject_template, body_template = wording(rule, followup.kind)
+    subject_template, body_template = wording(rule, followup.kind, followup.channel)
     context = context_for(followup, sample=sample)
     if followup.kind in PREWRITTEN_KINDS and followup.body:
         return render_text(subject_template, context)[:200], followup.body

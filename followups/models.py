@@ -208,6 +208,12 @@ class Rule(TenantModel):
     )
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(max_length=4000, blank=True)
+    text = models.TextField(
+        "text message",
+        max_length=640,
+        blank=True,
+        help_text="What a text message says. Keep it short: 160 plain characters are one text.",
+    )
 
     class Meta:
         constraints = [

@@ -14,8 +14,8 @@ from twilio.request_validator import RequestValidator
 from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import delivery, messages, planning, services
-from .models import OPEN_TODO, RULELESS_KINDS, CheckIn, FollowUp, Kind, Rule
+from . import delivery, messages, planning, services, sms
+from .models import OPEN_TODO, RULELESS_KINDS, Channel, CheckIn, FollowUp, Kind, Rule
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -133,9 +133,21 @@ def rule_form_class(kind):
         class Meta:
             model = Rule
             fields = ("enabled", *RULE_FIELDS[kind], "subject", "body")
+            fields += ("text",) if kind in messages.TEXT_DEFAULTS else ()
             widgets = {
                 "at_time": forms.TimeInput({"type": "time"}, format="%H:%M"),
                 "body": forms.Textarea({"rows": 8}),
+                # As it is typed, the page asks for the text's length (see rule_edit).
+                "text": forms.Textarea(
+                    {
+                        "rows": 3,
+                        "hx-post": reverse("followups:rule", args=[kind]),
+                        "hx-trigger": "input changed delay:300ms",
+                        "hx-target": "#text-length",
+                        "hx-vals": '{"measure": "1"}',
+                        "aria-describedby": "text-length",
+                    }
+                ),
             }
 
         def clean_sequence(self):
@@ -147,7 +159,7 @@ def rule_form_class(kind):
 
         def clean(self):
             cleaned = super().clean()
-            for name in ("subject", "body"):
+            for name in ("subject", "body", "text"):
                 try:
                     messages.render_text(cleaned.get(name) or "", {})
                 except messages.RenderError as error:
@@ -170,6 +182,10 @@ def rule_edit(request, kind):
     if kind not in Kind.values or kind in RULELESS_KINDS:
         raise Http404("No such kind of follow-up.")
     rule = planning.rule_for(request.practice, kind)
+    if request.method == "POST" and request.POST.get("measure"):
+        rule.text = request.POST.get("text", "")[:640]
+        context = {"text": text_lengths(request.practice, rule)}
+        return render(request, "followups/_text_length.html", context)
     form = rule_form_class(kind)(request.POST or None, instance=rule)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -181,24 +197,39 @@ def rule_edit(request, kind):
     elif request.method == "GET":
         preview = sample_preview(request.practice, rule)
     default_subject, default_body = messages.DEFAULTS[kind]
+    shown = form.instance if request.method == "POST" else rule
     context = {
         "form": form,
         "rule": rule,
         "preview": preview,
+        "text": text_lengths(request.practice, shown) if kind in messages.TEXT_DEFAULTS else None,
         "default_subject": default_subject,
         "default_body": default_body,
+        "default_text": messages.TEXT_DEFAULTS.get(kind, ""),
     }
     return render(request, "followups/rule_form.html", context)
 
 
-def sample_preview(practice, rule):
+def sample_preview(practice, rule, first_name="Alex", channel=""):
     """The message as a made-up client would get it."""
-    sample = Client(practice=practice, first_name="Alex", last_name="Sample")
-    followup = FollowUp(practice=practice, client=sample, kind=rule.kind)
+    sample = Client(practice=practice, first_name=first_name, last_name="Sample")
+    followup = FollowUp(practice=practice, client=sample, kind=rule.kind, channel=channel)
     try:
         return messages.render(followup, rule, sample=True)
     except messages.RenderError as error:
         return ("", str(error))
+
+
+def text_lengths(practice, rule):
+    """The text message for a plain name and for an accented one, with what each costs."""
+    _, plain = sample_preview(practice, rule, "Alex", Channel.SMS)
+    _, accented = sample_preview(practice, rule, "Siân", Channel.SMS)
+    return {
+        "sample": plain,
+        "plain": sms.measure(plain),
+        "accented": sms.measure(accented),
+        "forcing": sms.first_non_gsm(plain),
+    }
 
 
 # --- Pages clients open from a message ------------------------------------------------

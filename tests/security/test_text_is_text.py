@@ -65,7 +65,7 @@ def test_a_text_message_reads_as_typed(practice_and, name, settings, tmp_path):
     dispatch.dispatch()
 
     sent = (tmp_path / "sms.log").read_text(encoding="utf-8")
-    assert f"Hello {name}," in sent
+    assert f"Hi {name}," in sent  # the text wording (e-mails say "Hello")
     assert PRACTICE in sent
     assert "&#x27;" not in sent and "&amp;" not in sent and "&lt;" not in sent
 

@@ -1,0 +1,131 @@
+"""Texts are written as texts: their own short wording, billed as one text for a plain name."""
+
+import datetime
+import zoneinfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from followups import dispatch, messages, sms
+from followups.models import Channel, FollowUp, Kind, Rule
+from sessions.models import Appointment
+
+from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+NOON = datetime.datetime(2026, 9, 23, 12, 0, tzinfo=LONDON)  # a long weekday and month
+
+
+@pytest.mark.parametrize(
+    ("text", "segments", "unicode"),
+    [
+        ("a" * 160, 1, False),
+        ("a" * 161, 2, False),
+        ("a" * 306, 2, False),
+        ("a" * 307, 3, False),
+        ("€" * 80, 1, False),  # two places each
+        ("€" * 81, 2, False),
+        ("Siân" + "a" * 66, 1, True),
+        ("Siân" + "a" * 67, 2, True),
+        ("Siân" + "a" * 130, 2, True),
+        ("Siân" + "a" * 131, 3, True),
+        ("🙂" * 35, 1, True),  # two UTF-16 units each
+        ("🙂" * 36, 2, True),
+    ],
+)
+def test_a_text_is_measured_as_it_is_billed(text, segments, unicode):
+    length = sms.measure(text)
+    assert (length.segments, length.unicode) == (segments, unicode)
+
+
+@pytest.fixture
+def alex(practice, settings, tmp_path):
+    settings.SITE_URL = "https://book.calmhands.example"
+    settings.SMS_FILE = str(tmp_path / "sms.log")
+    practice.name = "Calm Hands Massage"
+    practice.late_arrival_policy = "Sessions end on time. " * 10
+    practice.save()
+    return ClientFactory(
+        practice=practice,
+        first_name="Alex",
+        mobile="+447911123456",
+        sms_consent=True,
+        preferred_channel="sms",
+    )
+
+
+@pytest.mark.parametrize("kind", list(messages.TEXT_DEFAULTS))
+@time_machine.travel(NOON, tick=False)
+def test_each_default_text_is_one_text_for_a_plain_name(alex, kind):
+    appointment = AppointmentFactory(client=alex, start=NOON + datetime.timedelta(days=2))
+    followup = FollowUpFactory(client=alex, kind=kind, channel=Channel.SMS, appointment=appointment)
+
+    _, text = messages.render(followup, None)
+
+    assert sms.measure(text).segments == 1, (len(text), text)
+    assert "Alex" in text and "Calm Hands Massage" in text
+    assert "Sessions end on time" not in text  # the policy is for the e-mail
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_text_check_in_goes_out_as_written_for_texts(alex, client, tmp_path):
+    alex.first_name = "Ali & Sam"
+    alex.save()
+    done = AppointmentFactory(
+        client=alex, status=Appointment.Status.COMPLETED, start=NOON - datetime.timedelta(hours=20)
+    )
+    FollowUpFactory(client=alex, kind=Kind.CHECKIN, channel=Channel.SMS, appointment=done)
+
+    dispatch.dispatch()
+
+    sent = (tmp_path / "sms.log").read_text().split("\n", 1)[1].rsplit("\n---", 1)[0]
+    assert sent.startswith("Hi Ali & Sam, how do you feel after your massage?")
+    assert sms.measure(sent).segments == 1
+    link = sent.split("Tap to tell us: ")[1].split()[0]
+    assert client.get(link.removeprefix("https://book.calmhands.example")).status_code == 200
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_practices_own_text_wording_is_used(alex):
+    Rule.objects.create(
+        practice=alex.practice, kind=Kind.LAPSED, text="Miss you, {{ first_name }}!"
+    )
+    followup = FollowUpFactory(client=alex, kind=Kind.LAPSED, channel=Channel.SMS)
+
+    assert messages.render(followup, Rule.objects.get())[1] == "Miss you, Alex!"
+
+
+@pytest.mark.parametrize(("visits", "first_visit_wording"), [(0, True), (2, False)])
+@time_machine.travel(NOON, tick=False)
+def test_wording_about_a_first_visit_goes_only_to_new_clients(
+    practice, visits, first_visit_wording
+):
+    client = ClientFactory(practice=practice, email="robin@example.com", email_consent=True)
+    for n in range(visits):
+        AppointmentFactory(
+            client=client, status="completed", start=NOON - datetime.timedelta(days=30 * (n + 1))
+        )
+    booked = AppointmentFactory(client=client, start=NOON + datetime.timedelta(days=2))
+    reminder = FollowUp.objects.get(appointment=booked, kind=Kind.REMINDER)
+
+    _, body = messages.render(reminder, None)
+
+    assert "fill in this short form" in body  # no form yet, either way
+    assert ("Before your first visit" in body) is first_visit_wording
+
+
+def test_the_wording_page_measures_the_text_as_it_is_typed(owner_client, practice):
+    url = reverse("followups:rule", args=["lapsed"])
+
+    page = owner_client.get(url).content.decode()
+    typed = owner_client.post(url, {"measure": "1", "text": "Hi {{ first_name }}, " + "x" * 200})
+    saved = Rule.objects.filter(kind="lapsed").exists()
+
+    assert 'id="text-length"' in page and "1 text</strong> for a client called Alex" in page
+    assert 'hx-post="' + url + '"' in page
+    assert "209 characters, 2 texts</strong>" in typed.content.decode()
+    assert "For a name with an accent, like Siân: 209 characters, 4 texts" in (
+        typed.content.decode()
+    )
+    assert not saved
