@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
-from followups.models import CheckIn, FollowUp
+from followups.models import CheckIn, FollowUp, UnverifiedText
 from practice.models import AuditEvent
 from sessions.models import Appointment, NoteAmendment, NoteArea, SessionNote
 
@@ -71,6 +71,7 @@ def erase_client(client):
     client.referrals.all().delete()
     client.move_ons.all().delete()
     FollowUp.objects.filter(client=client).delete()
+    UnverifiedText.objects.filter(client=client).delete()
     CheckIn.objects.filter(client=client).update(comment="")
     # Unsigned drafts are not records anyone may rely on: they go now.
     SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()

@@ -232,6 +232,31 @@ class Rule(TenantModel):
         return datetime.datetime.combine(day, at_time, tzinfo=practice_tz)
 
 
+class UnverifiedText(TenantModel):
+    """A text that came in claiming to be from one of the practice's clients, without a
+    signature we could check. It is kept for the therapist to read and never acted on: a
+    forged STOP must not withdraw consent, and a real one must not be lost silently."""
+
+    received_at = models.DateTimeField(default=timezone.now)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    body = models.CharField(max_length=320)
+    reason = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["practice", "received_at"])]
+
+    def __str__(self):
+        return f"Unverified text at {self.received_at:%-d %b %Y, %H:%M}"
+
+
+def inbound_texts_unverifiable():
+    """Why texts from clients cannot be verified here, or an empty string."""
+    if settings.SMS_BACKEND.endswith("TwilioSmsBackend") and not settings.TWILIO_AUTH_TOKEN:
+        return "TWILIO_AUTH_TOKEN is not set"
+    return ""
+
+
 class CheckIn(TenantModel):
     """The client's answer to "how do you feel?" after a session."""
 

@@ -17,7 +17,7 @@ from practice import dates
 from practice.models import Membership
 
 from .messages import site_url
-from .models import Channel, CheckIn, FollowUp, Kind
+from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
 from .planning import ring_after_commit
 
 log = logging.getLogger(__name__)
@@ -135,6 +135,18 @@ def inbound_sms(number, text):
     clients = list(Client.objects.filter(mobile=number).select_related("practice"))
     for client in clients:
         client.record_consent(ContactChannel.SMS, given, how)
+    return len(clients)
+
+
+def log_unverified_text(number, text, reason):
+    """Keep a text we could not verify for each practice whose client has that number.
+    Nothing else happens: no consent changes. A number nobody has is only logged."""
+    clients = list(Client.objects.filter(mobile=number, erased_at=None).only("pk", "practice"))
+    UnverifiedText.objects.bulk_create(
+        UnverifiedText(practice_id=c.practice_id, client=c, body=text[:320], reason=reason)
+        for c in clients
+    )
+    log.warning("An inbound text could not be verified (%s); %d client(s)", reason, len(clients))
     return len(clients)
 
 

@@ -15,7 +15,16 @@ from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import delivery, messages, planning, services, sms
-from .models import OPEN_TODO, RULELESS_KINDS, Channel, CheckIn, FollowUp, Kind, Rule
+from .models import (
+    OPEN_TODO,
+    RULELESS_KINDS,
+    Channel,
+    CheckIn,
+    FollowUp,
+    Kind,
+    Rule,
+    inbound_texts_unverifiable,
+)
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -286,10 +295,14 @@ def signed_by_twilio(request):
 @ratelimit(key="ip", rate="120/m", method="POST", block=True)
 @require_POST
 def inbound_sms(request):
+    number, body = request.POST.get("From", ""), request.POST.get("Body", "")
     if not signed_by_twilio(request):
+        reason = inbound_texts_unverifiable() or "its signature did not match"
+        with scopes_disabled():
+            services.log_unverified_text(number, body, reason)
         return HttpResponseForbidden("Bad signature.")
     with scopes_disabled():
-        services.inbound_sms(request.POST.get("From", ""), request.POST.get("Body", ""))
+        services.inbound_sms(number, body)
     return HttpResponse("<Response></Response>", content_type="text/xml")
 
 

@@ -12,7 +12,13 @@ from django.utils import timezone
 
 from clients.models import Channel, Client, IntakeSubmission
 from complaints.models import Complaint, Incident
-from followups.models import OPEN_TODO, CheckIn, FollowUp
+from followups.models import (
+    OPEN_TODO,
+    CheckIn,
+    FollowUp,
+    UnverifiedText,
+    inbound_texts_unverifiable,
+)
 from followups.planning import lapsed_clients
 from sessions.models import Appointment
 from sessions.services import listing, overdue_unsigned
@@ -22,6 +28,7 @@ from .models import Heartbeat
 from .tenancy import practice_required
 
 INSURANCE_WARNING_DAYS = 30
+WEEK = datetime.timedelta(days=7)
 # The lists below read only what they show: the client's name and the row's own few fields.
 NAMED = ("client__first_name", "client__last_name")
 
@@ -52,6 +59,12 @@ def dashboard(request):
         ),
         **message_counts(practice),
         "unreachable": unreachable(practice),
+        "texts_unverifiable": inbound_texts_unverifiable(),
+        "unverified_texts": list(
+            UnverifiedText.objects.filter(practice=practice, received_at__gte=now - WEEK)
+            .select_related("client")
+            .only(*NAMED, "client__public_id", "received_at", "body", "reason")[:5]
+        ),
         "open_complaints": list(
             Complaint.objects.filter(practice=practice, closed_at__isnull=True)
             .select_related("client")

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
+from followups.models import inbound_texts_unverifiable
 
 from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
 from .models import AuditEvent, Membership
@@ -17,8 +18,12 @@ from .tenancy import object_from_query, owner_required, switch_practice
 
 
 def health(request):
-    """For a load balancer or uptime check: the app answers. Touches no database."""
-    return HttpResponse("ok\n", content_type="text/plain")
+    """For a load balancer or uptime check: the app answers (always 200), with a line for
+    each part of the set-up that cannot work. Touches no database."""
+    lines = ["ok"]
+    if reason := inbound_texts_unverifiable():
+        lines.append(f"warning: texts from clients cannot be verified: {reason}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 def home(request):

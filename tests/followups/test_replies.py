@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.test import Client as Browser
 from django.urls import reverse
+from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
 
 from clients.models import ConsentEvent
@@ -161,3 +162,64 @@ def test_twilio_delivery_reports_mark_texts_delivered_or_failed(client, practice
     assert ok.delivered_at is not None and ok.status == FollowUp.Status.SENT
     assert bad.status == FollowUp.Status.FAILED
     assert "undelivered" in bad.last_error
+
+
+TWILIO = "followups.channels.TwilioSmsBackend"
+
+
+def test_with_no_twilio_token_a_text_is_kept_for_the_therapist_and_not_acted_on(
+    client, owner_client, practice, settings
+):
+    settings.SMS_BACKEND, settings.TWILIO_AUTH_TOKEN = TWILIO, ""
+    robin = ClientFactory(practice=practice, mobile="+447911123456", sms_consent=True)
+
+    response = twilio_post(client, settings, "STOP please", signature="anything")
+
+    assert response.status_code == 403
+    robin.refresh_from_db()
+    assert robin.sms_consent  # never acted on
+    dashboard = owner_client.get(reverse("dashboard")).content.decode()
+    assert "Texts from clients cannot be checked (TWILIO_AUTH_TOKEN is not set)" in dashboard
+    assert (
+        f'A text said to be from <a href="{reverse("clients:detail", args=[robin.public_id])}">'
+        in (dashboard)
+    )
+    assert "“STOP please”" in dashboard
+    health = client.get(reverse("health")).content.decode()
+    assert health == (
+        "ok\nwarning: texts from clients cannot be verified: TWILIO_AUTH_TOKEN is not set\n"
+    )
+
+
+def test_a_text_with_a_bad_signature_is_kept_with_the_reason(
+    client, practice, other_practice, settings
+):
+    from followups.models import UnverifiedText
+
+    settings.SMS_BACKEND, settings.TWILIO_AUTH_TOKEN = TWILIO, "test-auth-token"
+    ClientFactory(practice=practice, mobile="+447911123456")
+    ClientFactory(practice=other_practice, mobile="+447911123456")
+
+    twilio_post(client, settings, "STOP", signature="forged")
+    twilio_post(client, settings, "Hello", number="+447700900000", signature="forged")
+
+    with scopes_disabled():
+        kept = list(UnverifiedText.objects.values_list("practice", "body", "reason"))
+    assert sorted(kept) == sorted(
+        [
+            (practice.pk, "STOP", "its signature did not match"),
+            (other_practice.pk, "STOP", "its signature did not match"),
+        ]
+    )
+    assert client.get(reverse("health")).content.decode() == "ok\n"
+
+
+def test_another_practices_unverified_text_is_not_on_my_dashboard(
+    client, owner_client, practice, other_practice, settings
+):
+    settings.SMS_BACKEND, settings.TWILIO_AUTH_TOKEN = TWILIO, ""
+    ClientFactory(practice=other_practice, mobile="+447911123456")
+
+    twilio_post(client, settings, "STOP", signature="x")
+
+    assert "A text said to be from" not in owner_client.get(reverse("dashboard")).content.decode()
