@@ -4,6 +4,7 @@ django-otp does the cryptography and remembers, per session, that the code was g
 these views only set it up and ask for it.
 """
 
+import base64
 import secrets
 
 import segno
@@ -68,10 +69,16 @@ def setup(request):
     context = {
         "form": form,
         "qr": qr,
-        "secret": device.key,
+        "secret": typed_key(device),
         "already": has_authenticator(request.user),
     }
     return render(request, "registration/two_factor_setup.html", context)
+
+
+def typed_key(device):
+    """The key as authenticator apps take it by hand: base32, in groups of four."""
+    key = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 @transaction.atomic

@@ -1,3 +1,4 @@
+import base64
 import time
 
 import time_machine
@@ -84,3 +85,16 @@ def test_the_authenticator_code_lets_you_in(client, owner):
         device.refresh_from_db()
         client.post(reverse("two_factor_verify"), {"code": code_for(device)})
         assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_key_to_type_in_is_base32_in_groups_of_four_as_apps_expect(owner_client, owner):
+    page = owner_client.get(reverse("two_factor_setup"))
+    device = TOTPDevice.objects.get(user=owner)
+
+    shown = page.context["secret"]
+    assert all(len(group) == 4 for group in shown.split()[:-1])
+    assert set(shown.replace(" ", "")) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    typed = shown.replace(" ", "")
+    assert base64.b32decode(typed + "=" * (-len(typed) % 8)) == device.bin_key
+    assert f"secret={typed}" in device.config_url  # the same key as the QR code carries
+    assert f"Key: {shown}" in page.content.decode()
