@@ -46,6 +46,12 @@ class SendListForm(forms.Form):
     )
 
 
+NOBODY_TO_SEND = (
+    "No colleague on your list is taking new clients, so the list would be empty. "
+    "Add one, or mark one as taking new clients, then send it."
+)
+
+
 def accepting_practitioners(practice):
     return Practitioner.objects.filter(practice=practice, accepting=True).order_by(
         "profession", "name"
@@ -53,7 +59,7 @@ def accepting_practitioners(practice):
 
 
 @practice_required
-def referral_list(request):
+def referral_list(request, send_form=None):
     practitioners = Practitioner.objects.filter(practice=request.practice)
     query = request.GET.get("q", "").strip()[:100]
     if query:
@@ -72,7 +78,8 @@ def referral_list(request):
     context = {
         "practitioners": practitioners.order_by("-accepting", "name"),
         "professions": Practitioner.Profession.choices,
-        "send_form": SendListForm(),
+        "send_form": send_form or SendListForm(),
+        "accepting_count": accepting_practitioners(request.practice).count(),
     }
     return render(request, "practice/referrals.html", context)
 
@@ -123,13 +130,14 @@ def referral_pdf(request):
 @practice_required
 def referral_send(request):
     form = SendListForm(request.POST)
-    if form.is_valid():
-        practice_id, data = request.practice.pk, form.cleaned_data
-        transaction.on_commit(
-            lambda: tasks.send_referral_list.delay(practice_id, data["to"], data["note"]),
-            robust=True,
-        )
-        messages.success(request, f"The list of colleagues is on its way to {data['to']}.")
-    else:
-        messages.error(request, "Give a valid e-mail address to send the list to.")
+    if form.is_valid() and not accepting_practitioners(request.practice).exists():
+        form.add_error(None, NOBODY_TO_SEND)
+    if not form.is_valid():  # the page again, with what was typed and why it did not go
+        return referral_list(request, send_form=form)
+    practice_id, data = request.practice.pk, form.cleaned_data
+    transaction.on_commit(
+        lambda: tasks.send_referral_list.delay(practice_id, data["to"], data["note"]),
+        robust=True,
+    )
+    messages.success(request, f"The list of colleagues is on its way to {data['to']}.")
     return redirect("practice:referrals")

@@ -34,6 +34,9 @@ def send_referral_list(self, practice_id, to, note):
     """E-mail the practice's list of colleagues (PDF) to someone it cannot take on."""
     practice = Practice.objects.get(pk=practice_id)
     with scope(practice=practice):
+        if not referrals.accepting_practitioners(practice).exists():
+            log.warning("Referral list not sent: nobody on it is taking new clients")
+            return  # everyone was marked full after it was asked for: send no empty list
         body = (note + "\n\n" if note else "") + (
             f"Attached is a list of colleagues recommended by {practice.name}."
         )

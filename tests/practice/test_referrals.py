@@ -77,3 +77,42 @@ def test_a_full_practice_answers_new_clients_with_its_colleagues(client, practic
 
     assert "not taking new clients" in html
     assert "Sam Okafor" in html and "Lee Park" not in html
+
+
+def test_an_empty_list_is_not_sent_and_the_page_says_why(
+    owner_client, practice, django_capture_on_commit_callbacks
+):
+    add(practice, "Lee Park", profession="physio", accepting=False)
+
+    page = owner_client.get(reverse("practice:referrals")).content.decode()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        refused = owner_client.post(
+            reverse("practice:referral_send"),
+            {"to": "enquirer@example.com", "note": "Sorry, I am full."},
+        )
+
+    assert "nothing to send" in page and 'action="/practice/referrals/send/' not in page
+    assert queued == []
+    html = refused.content.decode()
+    assert "No colleague on your list is taking new clients" in html
+    assert 'value="enquirer@example.com"' in html and "Sorry, I am full." in html
+
+
+def test_a_bad_address_is_marked_next_to_the_field_and_the_message_is_kept(owner_client, practice):
+    add(practice, "Sam Okafor", profession="massage")
+
+    response = owner_client.post(
+        reverse("practice:referral_send"), {"to": "not-an-address", "note": "Sorry, I am full."}
+    )
+
+    html = response.content.decode()
+    assert 'class="invalid-feedback" id="id_to_error">Enter a valid email address.' in html
+    assert 'value="not-an-address"' in html and "Sorry, I am full." in html
+
+
+def test_the_task_sends_no_empty_list(practice):
+    add(practice, "Lee Park", profession="physio", accepting=False)
+
+    send_referral_list.apply(args=[practice.pk, "enquirer@example.com", ""])
+
+    assert mail.outbox == []
