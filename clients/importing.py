@@ -2,7 +2,9 @@
 
 Columns are matched by their header, in whatever order and spelling other programs use.
 Every row is checked before anything is saved; duplicates of existing clients (or of an
-earlier row) by e-mail or mobile are reported and skipped, never created twice.
+earlier row) by e-mail or mobile are reported and skipped, never created twice. A cell that
+cannot be read (a malformed e-mail, phone or date) is left out and said so; the client is
+still added with the rest of the row.
 """
 
 import csv
@@ -52,6 +54,7 @@ class Row:
     number: int  # the line in the file, counting the header as 1
     values: dict
     errors: list = field(default_factory=list)
+    left_out: list = field(default_factory=list)  # cells we could not read, in words
     duplicate_of: str = ""
 
     @property
@@ -77,6 +80,11 @@ class Preview:
     @property
     def with_errors(self):
         return [row for row in self.rows if row.errors]
+
+    @property
+    def partial(self):
+        """Rows added without the cells that could not be read."""
+        return [row for row in self.importable if row.left_out]
 
 
 def decode(data):
@@ -141,18 +149,18 @@ def check_row(number, raw, practice):
             forms.EmailField().clean(raw.get("email", "")) if raw.get("email") else ""
         )
     except forms.ValidationError:
-        row.errors.append(f"E-mail “{raw['email']}” is not valid.")
-        row.values["email"] = raw["email"]
+        row.left_out.append(f"e-mail “{raw['email']}” (not a valid address)")
+        row.values["email"] = ""
     try:
         row.values["mobile"] = normalise_phone(raw.get("mobile", ""), practice.country.code)
     except forms.ValidationError:
-        row.errors.append(f"Phone “{raw['mobile']}” is not a phone number.")
-        row.values["mobile"] = raw["mobile"]
-    if not row.values["email"] and not row.values["mobile"] and not row.errors:
+        row.left_out.append(f"phone “{raw['mobile']}” (not a phone number)")
+        row.values["mobile"] = ""
+    if not (raw.get("email") or raw.get("mobile")):
         row.errors.append("No e-mail or phone.")
     row.values["date_of_birth"], problem = parse_date(raw.get("date_of_birth", ""), practice)
     if problem:
-        row.errors.append(problem)
+        row.left_out.append(problem)
     return row
 
 
@@ -170,31 +178,49 @@ def parse_date(text, practice):
             continue
         if datetime.date(1900, 1, 1) <= value <= datetime.date.today():
             return value, ""
-        return None, f"Date of birth “{text}” is out of range."
-    return None, f"Date of birth “{text}” is not a date (use 2025-01-31 or 31/01/2025)."
+        return None, f"date of birth “{text}” (out of range)"
+    return None, f"date of birth “{text}” (not a date: use 2025-01-31 or 31/01/2025)"
+
+
+def name_key(first, last):
+    return ("name", f"{first.strip().lower()} {last.strip().lower()}")
 
 
 def mark_duplicates(rows, practice):
-    """Mark rows whose e-mail or mobile is already a client, or an earlier row."""
+    """Mark rows whose e-mail or mobile is already a client, or an earlier row. A row left
+    with neither (its cells could not be read) is matched by name instead."""
     emails = {r.values["email"].lower() for r in rows if r.values.get("email")}
     mobiles = {r.values["mobile"] for r in rows if r.values.get("mobile", "").startswith("+")}
+    nameless = [r for r in rows if not r.values.get("email") and not r.values.get("mobile")]
+    by_name = Q()
+    for row in nameless:
+        by_name |= Q(
+            first_name__iexact=row.values["first_name"], last_name__iexact=row.values["last_name"]
+        )
     existing = {}
     matches = (
         Client.objects.filter(practice=practice)
         .annotate(email_lower=Lower("email"))
-        .filter(Q(email_lower__in=emails) | Q(mobile__in=mobiles))
+        .filter(
+            Q(email_lower__in=emails)
+            | Q(mobile__in=mobiles)
+            | (by_name if nameless else Q(pk=None))
+        )
         .only("first_name", "last_name", "email", "mobile")
     )
     for client in matches:
         existing.setdefault(("email", client.email.lower()), client.full_name)
         existing.setdefault(("mobile", client.mobile), client.full_name)
+        existing.setdefault(name_key(client.first_name, client.last_name), client.full_name)
     seen = {}
     for row in rows:
         keys = [
             ("email", row.values.get("email", "").lower()),
             ("mobile", row.values.get("mobile")),
         ]
-        keys = [key for key in keys if key[1]]
+        keys = [key for key in keys if key[1]] or [
+            name_key(row.values["first_name"], row.values["last_name"])
+        ]
         for key in keys:
             if key in existing:
                 row.duplicate_of = f"already a client: {existing[key]}"

@@ -45,8 +45,16 @@ def test_the_preview_checks_every_row_and_saves_nothing(owner_client, practice):
     assert by_line[2].importable
     assert by_line[2].values["mobile"] == "+447911123456"
     assert by_line[2].values["date_of_birth"] == datetime.date(1980, 1, 31)
-    assert by_line[3].errors == ["E-mail “not-an-email” is not valid."]
-    assert "not a date" in by_line[4].errors[0]
+    # A cell that cannot be read is left out and said so; the client is still added.
+    assert by_line[3].importable and by_line[3].values["email"] == ""
+    assert by_line[3].left_out == ["e-mail “not-an-email” (not a valid address)"]
+    assert by_line[4].importable and by_line[4].values["date_of_birth"] is None
+    assert "not a date" in by_line[4].left_out[0]
+    html = response.content.decode()
+    assert (
+        "Will be added, <strong>without</strong> e-mail “not-an-email” (not a valid address)"
+        in (html)
+    )
     assert by_line[5].importable
     assert by_line[6].duplicate_of == "same email as line 5"
     assert by_line[7].duplicate_of.startswith("already a client")
@@ -59,10 +67,14 @@ def test_confirming_imports_the_good_rows_once(owner_client, practice):
     done = owner_client.post(URL, {"csv_text": text})
     again = owner_client.post(URL, {"csv_text": text})
 
-    assert len(done.context["created"]) == 3
+    assert len(done.context["created"]) == 5
     assert again.context["created"] == []
     names = sorted(Client.objects.filter(practice=practice).values_list("first_name", flat=True))
-    assert names == ["Ada", "Kim", "Lee"]
+    assert names == ["Ada", "Ben", "Kim", "Lee", "Robin"]
+    assert Client.objects.get(first_name="Ben").email == ""
+    listed = done.content.decode().split('id="left-out"')[1].split("</ul>")[0]
+    assert "Line 3, Ben Reed: e-mail “not-an-email” (not a valid address)" in listed
+    assert "Line 4, Robin Hale: date of birth “1990-02-30” (not a date" in listed
     ada = Client.objects.get(first_name="Ada")
     assert ada.private_notes == "Likes firm pressure"
     assert not ada.email_consent and not ada.sms_consent
@@ -97,3 +109,12 @@ def test_import_goes_into_the_current_practice_only(outsider_client, practice, o
     outsider_client.post(URL, {"csv_text": text})
 
     assert Client.objects.filter(practice=other_practice).count() == 1
+
+
+def test_a_row_with_no_way_to_reach_the_client_is_still_refused(owner_client):
+    result = upload(owner_client, "First name,Last name,Email,Mobile\nAda,Stone,,\n").context[
+        "result"
+    ]
+
+    [row] = result.rows
+    assert row.errors == ["No e-mail or phone."] and not row.importable
