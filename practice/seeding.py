@@ -142,6 +142,7 @@ ON_THE_BACK = {shape["region"] for shape in body.shapes("back")}
 class Seeded:
     practices: list = field(default_factory=list)
     counts: dict = field(default_factory=dict)
+    logins: list = field(default_factory=list)  # (practice, e-mail, password) made here
 
     def add(self, name, number):
         self.counts[name] = self.counts.get(name, 0) + number
@@ -154,12 +155,20 @@ def seed_practices(number, *, clients, years, owner=None, seed=2026, today=None)
 
     result = Seeded()
     for index in range(number):
-        user = owner or User.objects.create_user(
-            f"seed-owner-{secrets.token_hex(4)}@example.com", first_name="Seed", last_name="Owner"
-        )
+        user, password = owner, None
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = User.objects.create_user(
+                f"seed-owner-{secrets.token_hex(4)}@example.com",
+                password,
+                first_name="Seed",
+                last_name="Owner",
+            )
         membership = create_practice(
             user, name=f"Seeded practice {index + 1}", time_zone="Europe/London"
         )
+        if password:
+            result.logins.append((membership.practice, user.email, password))
         fill(membership, clients=clients, years=years, seed=seed + index, today=today, into=result)
     return result
 
@@ -183,6 +192,9 @@ class _Seeder:
         self.zone = zoneinfo.ZoneInfo(self.practice.time_zone)
         self.start = now - datetime.timedelta(days=int(365 * years))
         self.result = result
+        # Who drifts away draws from a sequence of its own, so the rest of the made-up
+        # history stays what it was for the same seed.
+        self.story = random.Random(f"story-{rng.getstate()[1][0]}")  # noqa: S311
         self.services = list(Service.objects.filter(practice=self.practice, active=True))
         self.techniques = {t.name: t for t in Technique.objects.filter(practice=self.practice)}
 
@@ -195,6 +207,7 @@ class _Seeder:
         checkins = self.checkins(completed)
         self.followups(appointments)
         self.complaints_and_incidents(people, completed, checkins)
+        self.recent_trouble(completed, checkins)
 
     # --- Clients and intake -----------------------------------------------------------
 
@@ -294,6 +307,7 @@ class _Seeder:
             Appointment.Status.NO_SHOW: 3,
         }
         statuses, chances = list(weights), list(weights.values())
+        drifting = {p.pk for p in self.drifting(people)}
         for person in people:
             if person.first_visit is None:
                 continue
@@ -301,6 +315,10 @@ class _Seeder:
             last = self.now
             if stops:
                 last = person.first_visit + (self.now - person.first_visit) * rng.uniform(0.2, 0.9)
+            elif person.pk in drifting:  # still a client, but has not come for a while
+                stops = True
+                away = person.rhythm * self.story.uniform(2.2, 3.2)
+                last = self.now - datetime.timedelta(days=away)
             day = person.first_visit
             while True:
                 start = self.at_hour(day)
@@ -314,6 +332,19 @@ class _Seeder:
         Appointment.objects.bulk_create(made, batch_size=BATCH)
         self.result.add("appointments", len(made))
         return made
+
+    def drifting(self, people, share=0.12, at_least=2):
+        """Active clients who quietly stop coming: the dashboard's "slipping away". Only
+        clients with a few visits behind them, so that they have a rhythm to miss."""
+        settled = [
+            p
+            for p in people
+            if p.status == Client.Status.ACTIVE
+            and p.first_visit is not None
+            and (self.now - p.first_visit).days > p.rhythm * 6
+        ]
+        chosen = [p for p in settled if self.story.random() < share]
+        return chosen if len(chosen) >= at_least else settled[:at_least]
 
     def at_hour(self, moment):
         local = moment.astimezone(self.zone)
@@ -456,10 +487,10 @@ class _Seeder:
                         row.sent_at = None
                     made.append(row)
             first_seen.add(person.pk)
-        for row in rng.sample(made, k=min(len(made), max(1, len(made) // 400))):
-            if row.status == FollowUp.Status.SENT:
-                row.status, row.attempts = FollowUp.Status.FAILED, 5
-                row.last_error = "The mail server did not answer."
+        sent = [row for row in made if row.status == FollowUp.Status.SENT]
+        for row in rng.sample(sent, k=min(len(sent), max(1, len(made) // 400))):
+            row.status, row.attempts = FollowUp.Status.FAILED, 5
+            row.last_error = "The mail server did not answer."
         FollowUp.objects.bulk_create(made, batch_size=BATCH)
         self.result.add("follow-ups", len(made))
 
@@ -486,6 +517,58 @@ class _Seeder:
             idempotency_key=f"seed:{kind}:{appointment.public_id}:{due.timestamp():.0f}",
             subject="Your session" if channel == "email" else "",
         )
+
+    # --- This week's trouble ----------------------------------------------------------
+
+    def recent_trouble(self, completed, checkins):
+        """What a therapist finds on a Monday: a client who felt worse after a session this
+        week (not yet called, with the draft incident it opened) and a complaint received
+        yesterday that nobody has acknowledged."""
+        recent = [a for a in completed if a.start < self.now - datetime.timedelta(hours=30)]
+        if not recent:
+            return
+        session = max(recent, key=lambda a: a.start)
+        answered = min(session.start + datetime.timedelta(hours=26), self.now)
+        checkin = next((c for c in checkins if c.appointment_id == session.pk), None)
+        if checkin is None:
+            checkin = CheckIn.objects.create(
+                practice=self.practice,
+                appointment=session,
+                client=session.client,
+                token_hash=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+            )
+        checkin.answer, checkin.rating = CheckIn.Answer.WORSE, 2
+        checkin.comment = "A sharp pain low in my back since the evening after."
+        checkin.answered_at = checkin.alerted_at = answered
+        checkin.seen_at = None
+        checkin.save()
+        incident, _ = Incident.objects.update_or_create(
+            checkin=checkin,
+            defaults={
+                "practice": self.practice,
+                "client": session.client,
+                "reported_at": answered,
+                "reported_by": "the client, through the check-in after the session",
+                "symptoms": checkin.comment,
+                "status": Incident.Status.DRAFT,
+            },
+        )
+        incident.sessions.add(session)
+        other = max(
+            (a for a in recent if a.client_id != session.client_id),
+            key=lambda a: a.start,
+            default=session,
+        )
+        Complaint.objects.create(
+            practice=self.practice,
+            client=other.client,
+            received_at=self.now - datetime.timedelta(hours=30),
+            received_via=Complaint.Via.EMAIL,
+            category=Complaint.Category.PRESSURE,
+            client_words="The pressure on my shoulders was much firmer than I asked for.",
+        ).sessions.add(other)
+        self.result.add("complaints", 1)
+        self.result.add("incidents", 1)
 
     # --- Complaints and incidents -----------------------------------------------------
 

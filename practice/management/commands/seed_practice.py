@@ -24,3 +24,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {number:>9,} {name}")
         names = ", ".join(p.name for p in result.practices)
         self.stdout.write(self.style.SUCCESS(f"Seeded {names} in {elapsed:.1f} s."))
+        for practice, email, password in result.logins:
+            self.stdout.write(f"  {practice.name}: Sign in as {email}, password {password}")
