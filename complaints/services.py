@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,7 +11,7 @@ from clients.timeline import Entry
 from followups.planning import plan_complaint_followup
 
 from . import reports, tasks
-from .models import ComplaintStep, Incident, IncidentReport, sha256_json
+from .models import Complaint, ComplaintStep, Incident, IncidentReport, sha256_json
 
 Step = ComplaintStep.Step
 
@@ -119,30 +120,49 @@ def request_report(incident, user, *, sent_to, cover_message):
     return report
 
 
+def complaint_entries(client, limit=None):
+    """The newest complaints and their steps, in one query however many there are (a
+    prefetch would add a second one only for a client who has complained)."""
+    newest = client.complaints.order_by("-received_at").values("pk")[:limit]
+    rows = (
+        Complaint.objects.filter(pk__in=Subquery(newest))
+        .order_by("-received_at", "steps__done_at")
+        .values_list(
+            "public_id",
+            "received_at",
+            "category",
+            "received_via",
+            "closed_at",
+            "offer",
+            "offer_value",
+            "steps__step",
+            "steps__done_at",
+            "steps__note",
+        )
+    )
+    entries, seen = [], set()
+    for public_id, received, category, via, closed, offer, value, step, done_at, note in rows:
+        url = reverse("complaints:detail", args=[public_id])
+        if public_id not in seen:
+            seen.add(public_id)
+            title = f"Complaint: {Complaint.Category(category).label}"
+            flags = [] if closed else ["open"]
+            entries.append(
+                Entry(received, "complaint", title, url, Complaint.Via(via).label, flags)
+            )
+        if step is None:
+            continue
+        detail = note
+        if step == Step.OFFERED and offer:
+            amount = f" ({value})" if value else ""
+            detail = f"{Complaint.Offer(offer).label}{amount}. {note}".strip()
+        entries.append(Entry(done_at, "complaint-step", Step(step).label, url, detail))
+    return entries
+
+
 def timeline_entries(client, limit=None):
     """Complaints, their steps and offers, and incidents on the client's timeline."""
-    entries = []
-    for complaint in client.complaints.prefetch_related("steps").order_by("-received_at")[:limit]:
-        url = reverse("complaints:detail", args=[complaint.public_id])
-        flags = ["open"] if complaint.is_open else []
-        entries.append(
-            Entry(
-                complaint.received_at,
-                "complaint",
-                f"Complaint: {complaint.get_category_display()}",
-                url,
-                complaint.get_received_via_display(),
-                flags,
-            )
-        )
-        for step in complaint.steps.all():
-            detail = step.note
-            if step.step == Step.OFFERED and complaint.offer:
-                value = f" ({complaint.offer_value})" if complaint.offer_value else ""
-                detail = f"{complaint.get_offer_display()}{value}. {step.note}".strip()
-            entries.append(
-                Entry(step.done_at, "complaint-step", step.get_step_display(), url, detail)
-            )
+    entries = complaint_entries(client, limit)
     for incident in client.incidents.order_by("-reported_at")[:limit]:
         url = reverse("complaints:incident", args=[incident.public_id])
         entries.append(
