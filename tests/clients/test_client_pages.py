@@ -138,6 +138,12 @@ def test_the_search_is_served_by_trigram_indexes_on_postgresql(practice):
     assert "client_search_last_name" in plan
 
 
+def add_with_mobile(owner_client, typed):
+    data = {"first_name": "Ada", "last_name": "Stone", "status": "active"}
+    data |= {"mobile": typed, "preferred_channel": "sms"}
+    return owner_client.post(reverse("clients:create"), data)
+
+
 @pytest.mark.parametrize(
     ("country", "typed", "stored"),
     [
@@ -150,30 +156,12 @@ def test_the_search_is_served_by_trigram_indexes_on_postgresql(practice):
 def test_a_mobile_is_read_in_the_practices_country(owner_client, practice, country, typed, stored):
     practice.country = country
     practice.save(update_fields=["country"])
-    owner_client.post(
-        reverse("clients:create"),
-        {
-            "first_name": "Ada",
-            "last_name": "Stone",
-            "mobile": typed,
-            "status": "active",
-            "preferred_channel": "sms",
-        },
-    )
+    add_with_mobile(owner_client, typed)
     assert Client.objects.get().mobile == stored
 
 
 @pytest.mark.parametrize("typed", ["12345", "07911 65432199999", "abc"])
 def test_a_mobile_of_the_wrong_length_is_refused(owner_client, typed):
-    response = owner_client.post(
-        reverse("clients:create"),
-        {
-            "first_name": "Ada",
-            "last_name": "Stone",
-            "mobile": typed,
-            "status": "active",
-            "preferred_channel": "sms",
-        },
-    )
+    response = add_with_mobile(owner_client, typed)
     assert "This does not look like a phone number" in response.content.decode()
     assert not Client.objects.exists()
