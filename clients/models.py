@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from practice.tenancy import TenantModel
+from practice.tenant_model import TenantModel
 
 from . import health
 

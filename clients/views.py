@@ -12,8 +12,7 @@ from django_ratelimit.decorators import ratelimit
 from django_scopes import scope, scopes_disabled
 
 from practice import audit
-from practice.models import Practice
-from practice.referrals import accepting_practitioners
+from practice.models import Practice, Practitioner
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import answers, erasure, importing, moving_on, record, services, timeline
@@ -419,7 +418,7 @@ def intake_public(request, slug):
     practice = get_object_or_404(Practice, slug=slug)
     if practice.is_full:
         with scope(practice=practice):
-            colleagues = list(accepting_practitioners(practice))
+            colleagues = list(Practitioner.taking_new_clients(practice))
         context = {"practice": practice, "practitioners": colleagues}
         return render(request, "clients/intake/practice_full.html", context)
     with scope(practice=practice):

@@ -7,8 +7,17 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self):
         from clients import record, timeline
+        from followups.signals import checkin_worse
 
         from . import services
 
+        checkin_worse.connect(opened_by_worse_answer, dispatch_uid="complaints-incident")
         timeline.register(services.timeline_entries)
         record.register(services.record_part)
+
+
+def opened_by_worse_answer(sender, checkin, **kwargs):
+    """A "worse" check-in opens a draft incident linked to its session."""
+    from .services import open_incident_from_checkin
+
+    open_incident_from_checkin(checkin)

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from clients.models import Client
-from practice.tenancy import TenantModel
+from practice.tenant_model import TenantModel
 from sessions.models import Appointment
 
 ACK_TARGET = timezone.timedelta(hours=24)

@@ -12,10 +12,10 @@ from clients import record
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
-from complaints.services import open_incident_from_checkin
 from practice import dates
 from practice.models import Membership
 
+from . import signals
 from .messages import site_url
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
 from .planning import ring_after_commit
@@ -47,13 +47,8 @@ def record_checkin_answer(checkin, answer, comment, rating=None):
 def alert_worse(checkin):
     checkin.alerted_at = timezone.now()
     checkin.save(update_fields=["alerted_at"])
-    open_incident_for(checkin)
+    signals.checkin_worse.send(sender=CheckIn, checkin=checkin)
     transaction.on_commit(lambda: email_worse_alert(checkin), robust=True)
-
-
-def open_incident_for(checkin):
-    """Open a draft incident for a "worse" check-in, linked to its session."""
-    return open_incident_from_checkin(checkin)
 
 
 def email_worse_alert(checkin):

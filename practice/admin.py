@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 
 from .models import AuditEvent, Heartbeat, Membership, Practice, Practitioner, User
-from .tenancy import TenantModel
+from .tenant_model import TenantModel
 
 
 class NotFoundOutsideQuerysetMixin:

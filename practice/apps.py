@@ -9,14 +9,7 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self):
-        from django.db.models.signals import post_save
-
-        from sessions.models import Appointment
-
-        from .dashboard import forget_figures
         from .security import mark_session_fresh
-
-        post_save.connect(forget_figures, sender=Appointment, dispatch_uid="dashboard-figures")
 
         user_logged_in.connect(mark_session_fresh, dispatch_uid="practice-session-fresh")
 

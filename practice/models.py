@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
-from .tenancy import TenantModel
+from .tenant_model import TenantModel
 
 
 class EmailUserManager(UserManager):
@@ -283,6 +283,11 @@ class Practitioner(TenantModel):
 
     class Meta:
         ordering = ["name"]
+
+    @classmethod
+    def taking_new_clients(cls, practice):
+        """The colleagues taking new clients, as an enquirer is shown them."""
+        return cls.objects.filter(practice=practice, accepting=True).order_by("profession", "name")
 
     def __str__(self):
         return f"{self.name} ({self.get_profession_display()})"

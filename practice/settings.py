@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "practice",
+    "practice.front",
+    "practice.tooling",
     "clients",
     "sessions.apps.SessionsConfig",
     "complaints",
@@ -234,7 +236,7 @@ CACHES = {
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
-RATELIMIT_VIEW = "practice.views.rate_limited"
+RATELIMIT_VIEW = "practice.front.views.rate_limited"
 # Only a load test on loopback turns this off (every simulated user has the same address).
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", default=True)
 # With the cache unreachable, public forms stay open rather than turning every client away.

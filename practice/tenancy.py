@@ -1,9 +1,7 @@
 """Tenancy: every row belongs to one practice, and every request sees only its own.
 
-Three pieces, used by every app:
-- TenantModel: the abstract base with the ``practice`` foreign key, a random public id
-  for URLs, and a django-scopes manager, so a query that forgot the practice raises
-  ScopeError instead of returning another practice's rows.
+Used by every app, with the base model of every practice-owned row
+(practice/tenant_model.py):
 - CurrentPracticeMiddleware: picks the signed-in user's current practice and activates
   its scope (and time zone) for the whole request. Anonymous requests get an empty scope:
   they can read no tenant rows unless a view opens a scope on purpose.
@@ -21,21 +19,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import ScopedManager, scope, scopes_disabled
+from django_scopes import scope, scopes_disabled
+
+from .models import Membership
+from .two_factor import needs_code
 
 SESSION_KEY = "current_practice_id"
-
-
-class TenantModel(models.Model):
-    practice = models.ForeignKey(
-        "practice.Practice", on_delete=models.CASCADE, related_name="%(class)ss"
-    )
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-
-    objects = ScopedManager(practice="practice")
-
-    class Meta:
-        abstract = True
 
 
 class CurrentPracticeMiddleware:
@@ -65,8 +54,6 @@ class CurrentPracticeMiddleware:
 
 def memberships_of(user):
     """Return the user's memberships with their practices, ordered by practice name."""
-    from .models import Membership
-
     # The one legitimate cross-practice query: which practices may this user enter?
     with scopes_disabled():
         return list(
@@ -124,8 +111,6 @@ def practice_required(view):
 
             return redirect_to_login(request.get_full_path())
         # Imported here for the same reason: the OTP models load after this module.
-        from .two_factor import needs_code
-
         if target := needs_code(request):
             return redirect(f"{reverse(target)}?next={quote(request.get_full_path())}")
         if request.practice is None:

@@ -6,8 +6,9 @@ from django_ratelimit.decorators import ratelimit
 from followups import views as followup_views
 from sessions.setup_views import calendar_feed
 
-from . import dashboard, people, referrals, two_factor, views
+from . import two_factor
 from .forms import EmailAuthenticationForm
+from .front import dashboard, people, referrals, views
 
 auth_patterns = [
     path(

@@ -23,7 +23,7 @@ from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
-from practice.tenancy import TenantModel
+from practice.tenant_model import TenantModel
 from sessions.calendar import issue_feed
 from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
 

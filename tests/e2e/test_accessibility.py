@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from followups.models import CheckIn
-from practice import seeding
+from practice.tooling import seeding
 from sessions.models import Appointment
 
 from ..factories import CheckInFactory, IntakeLinkFactory, MembershipFactory

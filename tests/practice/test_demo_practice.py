@@ -2,8 +2,12 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from clients.models import Client
-from practice.management.commands.demo_practice import DEMO_CLIENTS, DEMO_EMAIL, DEMO_PASSWORD
 from practice.models import Membership, Practice, User
+from practice.tooling.management.commands.demo_practice import (
+    DEMO_CLIENTS,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+)
 from sessions.models import SessionNote
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from practice.management.commands.demo_practice import DEMO_EMAIL, DEMO_PASSWORD
+from practice.tooling.management.commands.demo_practice import DEMO_EMAIL, DEMO_PASSWORD
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 
 from followups.models import Kind
-from practice import metrics
+from practice.front import metrics
 
 from ..factories import AppointmentFactory, CheckInFactory, ClientFactory, FollowUpFactory
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from practice import benchmarks, seeding
 from practice.models import Membership
+from practice.tooling import benchmarks, seeding
 
 # Queries per request, including the three every signed-in page pays (session, user,
 # membership) and the authenticator check.

@@ -4,8 +4,8 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
+from practice.front.tasks import send_referral_list
 from practice.models import Practitioner
-from practice.tasks import send_referral_list
 
 
 def add(practice, name, **fields):

@@ -1,6 +1,6 @@
 from django_scopes import scopes_disabled
 
-from practice import seeding
+from practice.tooling import seeding
 from sessions.models import SessionNote
 
 

@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from practice import seeding
 from practice.models import Membership, User
 from practice.services import create_practice
+from practice.tooling import seeding
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-massage-2026"

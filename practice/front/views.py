@@ -10,11 +10,10 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from followups.models import inbound_texts_unverifiable
-
-from .forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
-from .models import AuditEvent, Membership
-from .services import create_practice
-from .tenancy import object_from_query, owner_required, switch_practice
+from practice.forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
+from practice.models import AuditEvent, Membership
+from practice.services import create_practice
+from practice.tenancy import object_from_query, owner_required, switch_practice
 
 
 def health(request):

@@ -10,9 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from . import pdf, tasks
-from .models import Practitioner
-from .tenancy import get_for_practice, practice_required
+from practice import pdf
+from practice.models import Practitioner
+from practice.tenancy import get_for_practice, practice_required
+
+from . import tasks
 
 
 class PractitionerForm(forms.ModelForm):
@@ -52,12 +54,6 @@ NOBODY_TO_SEND = (
 )
 
 
-def accepting_practitioners(practice):
-    return Practitioner.objects.filter(practice=practice, accepting=True).order_by(
-        "profession", "name"
-    )
-
-
 @practice_required
 def referral_list(request, send_form=None):
     practitioners = Practitioner.objects.filter(practice=request.practice)
@@ -79,7 +75,7 @@ def referral_list(request, send_form=None):
         "practitioners": practitioners.order_by("-accepting", "name"),
         "professions": Practitioner.Profession.choices,
         "send_form": send_form or SendListForm(),
-        "accepting_count": accepting_practitioners(request.practice).count(),
+        "accepting_count": Practitioner.taking_new_clients(request.practice).count(),
     }
     return render(request, "practice/referrals.html", context)
 
@@ -113,7 +109,7 @@ def practitioner_edit(request, public_id):
 def referral_list_pdf(practice):
     context = {
         "practice": practice,
-        "practitioners": accepting_practitioners(practice),
+        "practitioners": Practitioner.taking_new_clients(practice),
         "today": timezone.localdate(),
     }
     return pdf.render("pdf/referral_list.html", context)[0]
@@ -130,7 +126,7 @@ def referral_pdf(request):
 @practice_required
 def referral_send(request):
     form = SendListForm(request.POST)
-    if form.is_valid() and not accepting_practitioners(request.practice).exists():
+    if form.is_valid() and not Practitioner.taking_new_clients(request.practice).exists():
         form.add_error(None, NOBODY_TO_SEND)
     if not form.is_valid():  # the page again, with what was typed and why it did not go
         return referral_list(request, send_form=form)

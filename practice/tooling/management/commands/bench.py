@@ -13,8 +13,8 @@ from django_scopes import scopes_disabled
 
 from complaints.benchmarks import report_times
 from followups.benchmarks import dispatcher_rate
-from practice import benchmarks, loadtest, seeding
 from practice.models import Membership, Practice
+from practice.tooling import benchmarks, loadtest, seeding
 
 BENCH_PRACTICE = "Benchmark practice"
 NEIGHBOUR = "Neighbouring practice"  # other tenants of the same installation

@@ -20,12 +20,13 @@ from followups.models import (
     inbound_texts_unverifiable,
 )
 from followups.planning import lapsed_clients
+from practice import tasks
+from practice.models import Heartbeat
+from practice.tenancy import practice_required
 from sessions.models import Appointment
 from sessions.services import listing, overdue_unsigned
 
-from . import metrics, tasks
-from .models import Heartbeat
-from .tenancy import practice_required
+from . import metrics
 
 INSURANCE_WARNING_DAYS = 30
 WEEK = datetime.timedelta(days=7)

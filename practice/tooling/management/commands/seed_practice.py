@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from practice import seeding
+from practice.tooling import seeding
 
 
 class Command(BaseCommand):

@@ -26,11 +26,10 @@ from django_scopes import scope, scopes_disabled
 from clients.models import hash_token
 from followups import planning
 from followups.models import FollowUp, Kind
-
-from . import audit
-from .forms import submit_helper
-from .models import Invitation, Membership, User
-from .tenancy import get_for_practice, owner_required, switch_practice
+from practice import audit
+from practice.forms import submit_helper
+from practice.models import Invitation, Membership, User
+from practice.tenancy import get_for_practice, owner_required, switch_practice
 
 INVITATION_DAYS = 7
 Role = Membership.Role

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class FrontConfig(AppConfig):
+    """The top floor: the pages that read every app (the dashboard and its figures, the
+    referral network, people and the practice's settings). Nothing below imports it."""
+
+    name = "practice.front"
+    label = "front"
+    verbose_name = "Dashboard and practice pages"
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from sessions.models import Appointment
+
+        from .dashboard import forget_figures
+
+        post_save.connect(forget_figures, sender=Appointment, dispatch_uid="dashboard-figures")
