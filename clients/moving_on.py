@@ -6,9 +6,9 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from followups.messages import render_text
 from followups.models import FollowUp, Kind
 from followups.planning import expires, plan
+from followups.wording import render_text
 from sessions import services as session_services
 from sessions.models import Appointment
 

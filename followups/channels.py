@@ -12,8 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from .messages import unsubscribe_url
 from .models import Channel
+from .wording import unsubscribe_url
 
 log = logging.getLogger(__name__)
 

@@ -38,10 +38,11 @@ from django_scopes import scope, scopes_disabled
 from clients.models import Client
 from sessions.models import Appointment
 
-from . import messages
+from . import wording
 from .channels import CHANNELS, ChannelError
+from .kinds import too_late_reason
 from .models import URGENT_KINDS, Attempt, Channel, FollowUp, Kind
-from .planning import choose_channel, in_quiet_hours, rule_for, too_late_reason
+from .rules import choose_channel, in_quiet_hours, rule_for
 
 log = logging.getLogger(__name__)
 Status = FollowUp.Status
@@ -224,7 +225,7 @@ def deliver(followup, now, rule, lease):
     try:
         if not hold_rendered(followup, rule, lease):
             return Status.SENDING  # another dispatcher holds it now
-    except messages.RenderError as error:
+    except wording.RenderError as error:
         return finish(followup, Status.FAILED, last_error=str(error))
     started = timezone.now()
     try:
@@ -262,10 +263,10 @@ def hold_rendered(followup, rule, lease):
     a dispatcher that lost its row never replaces the token of a message another one sent."""
     if followup.rendered_at:
         return lease.hold(followup, channel=followup.channel)
-    together = transaction.atomic() if messages.token_links(followup) else nullcontext()
+    together = transaction.atomic() if wording.token_links(followup) else nullcontext()
     try:
         with together:
-            followup.subject, followup.body = messages.render(followup, rule)
+            followup.subject, followup.body = wording.render(followup, rule)
             followup.rendered_at = timezone.now()
             names = ("channel", "subject", "body", "rendered_at")
             if not lease.hold(followup, **{name: getattr(followup, name) for name in names}):

@@ -10,36 +10,7 @@ from clients.models import Client
 from practice.tenant_model import TenantModel
 from sessions.models import Appointment
 
-
-class Kind(models.TextChoices):
-    CHECKIN = "checkin", "Check-in after a session"
-    THANK_YOU = "thank_you", "Thank-you after a first visit"
-    REMINDER = "reminder", "Appointment reminder"
-    CANCELLATION = "cancellation", "Follow-up after a cancellation"
-    LAPSED = "lapsed", "Win-back for a lapsed client"
-    COMPLAINT = "complaint", "Complaint follow-up"
-    INTAKE_LINK = "intake_link", "Intake form link"
-    INSURANCE = "insurance", "Insurance expiry reminder"
-    MOVE_ON = "move_on", "Message about moving on"
-    INVITATION = "invitation", "Invitation to join the practice"
-
-
-# Kinds that are about care or a booking, sent even on a day another message went out.
-URGENT_KINDS = {
-    Kind.CHECKIN,
-    Kind.REMINDER,
-    Kind.COMPLAINT,
-    Kind.INTAKE_LINK,
-    Kind.INSURANCE,
-    Kind.MOVE_ON,
-    Kind.INVITATION,
-}
-# Kinds planned by a person's action, not by a rule the practice can switch off or time.
-RULELESS_KINDS = {Kind.MOVE_ON, Kind.INVITATION}
-# Kinds whose body the therapist wrote for this one client: sent as written.
-PREWRITTEN_KINDS = {Kind.MOVE_ON}
-# Kinds that try to win business: never to a client who was moved on or is inactive.
-MARKETING_KINDS = {Kind.THANK_YOU, Kind.CANCELLATION, Kind.LAPSED}
+from .kinds import MARKETING_KINDS, TOO_LATE_REASON, URGENT_KINDS, Kind
 
 
 class Channel(models.TextChoices):
@@ -47,9 +18,6 @@ class Channel(models.TextChoices):
     SMS = "sms", "Text message"
     TASK = "task", "To-do (call or letter)"
 
-
-# How a row skipped for being past its time says so (see planning.TOO_LATE).
-TOO_LATE_REASON = "too late to be useful"
 
 # A call or letter the therapist still has to make (it has a partial index of its own).
 OPEN_TODO = models.Q(channel="task", status="sent", done_at__isnull=True)
@@ -83,7 +51,7 @@ class FollowUp(TenantModel):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     to = models.CharField(max_length=254, blank=True, help_text="Where it went, when sent.")
     due_at = models.DateTimeField()
-    # Past this the message is no longer useful and is skipped, not sent (planning.TOO_LATE).
+    # Past this the message is no longer useful and is skipped, not sent (followups/kinds.py).
     expires_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     skip_reason = models.CharField(max_length=200, blank=True)

@@ -16,9 +16,9 @@ from practice import dates
 from practice.models import Membership
 
 from . import signals
-from .messages import site_url
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
 from .planning import ring_after_commit
+from .wording import site_url
 
 log = logging.getLogger(__name__)
 

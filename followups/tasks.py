@@ -1,14 +1,12 @@
 """Celery tasks of the follow-up engine. The broker only rings the bell: the rows are in
-the database, and the minute tick finds them even if a ring was lost."""
+the database, and the minute tick finds them even if a ring was lost. (Daily planning is a
+task of followups/planning.py.)"""
 
 import logging
 
 from celery import shared_task
-from django_scopes import scope, scopes_disabled
 
-from practice.models import Practice
-
-from . import dispatch, planning
+from . import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +18,6 @@ def dispatch_due():
     if sent:
         log.info("Sent %s follow-up(s).", sent)
     return sent
-
-
-@shared_task
-def plan_daily():
-    """Plan win-back messages for lapsed clients and insurance reminders, every practice."""
-    with scopes_disabled():
-        practices = list(Practice.objects.all())
-    for practice in practices:
-        with scope(practice=practice):
-            planning.plan_lapsed(practice)
-            planning.plan_insurance(practice)
 
 
 def ring():

@@ -1,6 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib import messages as flash
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -14,10 +14,10 @@ from twilio.request_validator import RequestValidator
 from clients.models import Client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import delivery, messages, planning, services, sms
+from . import delivery, planning, rules, services, sms, wording
+from .kinds import KINDS, RULELESS_KINDS, TEXTED_KINDS
 from .models import (
     OPEN_TODO,
-    RULELESS_KINDS,
     Channel,
     CheckIn,
     FollowUp,
@@ -67,7 +67,7 @@ def todo_done(request, public_id):
     services.mark_done(followup, request.POST.get("outcome", ""))
     if request.headers.get("HX-Request"):
         return HttpResponse("")  # htmx removes the row
-    flash.success(request, "Done.")
+    messages.success(request, "Done.")
     return redirect("followups:todo")
 
 
@@ -76,7 +76,7 @@ def todo_done(request, public_id):
 def followup_retry(request, public_id):
     followup = get_for_practice(request, FollowUp, public_id=public_id)
     if services.retry(followup):
-        flash.success(request, "It will be sent again in a moment.")
+        messages.success(request, "It will be sent again in a moment.")
     return redirect(reverse("followups:list") + "?show=failed")
 
 
@@ -85,9 +85,9 @@ def followup_retry(request, public_id):
 def followup_send_anyway(request, public_id):
     followup = get_for_practice(request, FollowUp, public_id=public_id)
     if services.send_anyway(followup):
-        flash.success(request, "Sent on purpose: it goes out in a moment.")
+        messages.success(request, "Sent on purpose: it goes out in a moment.")
     else:
-        flash.error(request, "This message cannot be sent any more.")
+        messages.error(request, "This message cannot be sent any more.")
     return redirect(reverse("followups:list") + "?show=skipped")
 
 
@@ -97,15 +97,15 @@ def send_intake_link(request, public_id):
     client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
     followup = planning.plan_intake_link(client)
     if followup is None:
-        flash.info(request, "Sending intake links is turned off in the follow-up settings.")
+        messages.info(request, "Sending intake links is turned off in the follow-up settings.")
     elif followup.channel == "task":
-        flash.info(
+        messages.info(
             request,
             f"{client.first_name} has not agreed to e-mails or texts: "
             "it is on your to-do list to give them the link another way.",
         )
     else:
-        flash.success(
+        messages.success(
             request, f"The intake link is on its way by {followup.get_channel_display().lower()}."
         )
     return redirect("clients:detail", client.public_id)
@@ -123,26 +123,13 @@ def checkin_seen(request, public_id):
 
 # --- Rule settings --------------------------------------------------------------------
 
-RULE_FIELDS = {
-    Kind.CHECKIN: ("days", "at_time"),
-    Kind.THANK_YOU: ("days", "at_time"),
-    Kind.REMINDER: ("hours",),
-    Kind.CANCELLATION: ("sequence", "at_time"),
-    Kind.LAPSED: ("margin_percent", "at_time"),
-    Kind.COMPLAINT: ("days", "at_time"),
-    Kind.INTAKE_LINK: (),
-    Kind.INSURANCE: ("sequence", "at_time"),
-    Kind.MOVE_ON: (),
-    Kind.INVITATION: (),
-}
-
 
 def rule_form_class(kind):
     class RuleForm(forms.ModelForm):
         class Meta:
             model = Rule
-            fields = ("enabled", *RULE_FIELDS[kind], "subject", "body")
-            fields += ("text",) if kind in messages.TEXT_DEFAULTS else ()
+            fields = ("enabled", *KINDS[kind].editable, "subject", "body")
+            fields += ("text",) if kind in TEXTED_KINDS else ()
             widgets = {
                 "at_time": forms.TimeInput({"type": "time"}, format="%H:%M"),
                 "body": forms.Textarea({"rows": 8}),
@@ -170,8 +157,8 @@ def rule_form_class(kind):
             cleaned = super().clean()
             for name in ("subject", "body", "text"):
                 try:
-                    messages.render_text(cleaned.get(name) or "", {})
-                except messages.RenderError as error:
+                    wording.render_text(cleaned.get(name) or "", {})
+                except wording.RenderError as error:
                     self.add_error(name, str(error))
             return cleaned
 
@@ -180,17 +167,16 @@ def rule_form_class(kind):
 
 @owner_required
 def rule_list(request):
-    rules = [
-        planning.rule_for(request.practice, kind) for kind in Kind if kind not in RULELESS_KINDS
-    ]
-    return render(request, "followups/rules.html", {"rules": rules})
+    practice = request.practice
+    shown = [rules.rule_for(practice, kind) for kind in Kind if kind not in RULELESS_KINDS]
+    return render(request, "followups/rules.html", {"rules": shown})
 
 
 @owner_required
 def rule_edit(request, kind):
     if kind not in Kind.values or kind in RULELESS_KINDS:
         raise Http404("No such kind of follow-up.")
-    rule = planning.rule_for(request.practice, kind)
+    rule = rules.rule_for(request.practice, kind)
     if request.method == "POST" and request.POST.get("measure"):
         rule.text = request.POST.get("text", "")[:640]
         context = {"text": text_lengths(request.practice, rule)}
@@ -200,21 +186,21 @@ def rule_edit(request, kind):
     if request.method == "POST" and form.is_valid():
         if "preview" not in request.POST:
             form.save()
-            flash.success(request, "Saved.")
+            messages.success(request, "Saved.")
             return redirect("followups:rules")
         preview = sample_preview(request.practice, form.instance)
     elif request.method == "GET":
         preview = sample_preview(request.practice, rule)
-    default_subject, default_body = messages.DEFAULTS[kind]
+    spec = KINDS[kind]
     shown = form.instance if request.method == "POST" else rule
     context = {
         "form": form,
         "rule": rule,
         "preview": preview,
-        "text": text_lengths(request.practice, shown) if kind in messages.TEXT_DEFAULTS else None,
-        "default_subject": default_subject,
-        "default_body": default_body,
-        "default_text": messages.TEXT_DEFAULTS.get(kind, ""),
+        "text": text_lengths(request.practice, shown) if spec.text else None,
+        "default_subject": spec.subject,
+        "default_body": spec.body,
+        "default_text": spec.text,
     }
     return render(request, "followups/rule_form.html", context)
 
@@ -224,8 +210,8 @@ def sample_preview(practice, rule, first_name="Alex", channel=""):
     sample = Client(practice=practice, first_name=first_name, last_name="Sample")
     followup = FollowUp(practice=practice, client=sample, kind=rule.kind, channel=channel)
     try:
-        return messages.render(followup, rule, sample=True)
-    except messages.RenderError as error:
+        return wording.render(followup, rule, sample=True)
+    except wording.RenderError as error:
         return ("", str(error))
 
 
@@ -269,7 +255,7 @@ def checkin_reply(request, token):
 @csrf_exempt  # mail programs post one-click unsubscribes without a form; the token is signed
 @ratelimit(key="ip", rate="30/h", method="POST", block=True)
 def unsubscribe(request, token):
-    found = messages.read_unsubscribe_token(token)
+    found = wording.read_unsubscribe_token(token)
     if found is None:
         raise Http404("This link is not valid.")
     client_id, channel = found

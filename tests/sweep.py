@@ -20,8 +20,8 @@ from django.utils import timezone
 from clients.models import Client as ClientRecord
 from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral, hash_token
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
-from followups.messages import unsubscribe_token
 from followups.models import Attempt, CheckIn, FollowUp, Rule
+from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
 from practice.tenant_model import TenantModel
 from sessions.calendar import issue_feed

@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from twilio.request_validator import RequestValidator
 
-from followups import dispatch, planning
+from followups import dispatch, rules
 from followups.models import Channel, FollowUp, Kind
 
 from ..factories import ClientFactory, FollowUpFactory
@@ -115,7 +115,7 @@ def test_a_hard_bounce_marks_the_address_and_the_next_message_goes_by_text(
     assert followup.status == Status.FAILED
     assert "No such user" in followup.last_error
     assert robin.bounced("email")["address"] == "robin@example.com"
-    assert planning.choose_channel(robin) == Channel.SMS
+    assert rules.choose_channel(robin) == Channel.SMS
     page = owner_client.get(reverse("clients:detail", args=[robin.public_id])).content.decode()
     assert "Could not be delivered on" in page and "No such user" in page
     dashboard = owner_client.get(reverse("dashboard")).content.decode()
@@ -128,7 +128,7 @@ def test_a_hard_bounce_marks_the_address_and_the_next_message_goes_by_text(
 
     robin.email = "robin.new@example.com"  # corrected: e-mails may go again
     robin.save()
-    assert planning.choose_channel(robin) == Channel.EMAIL
+    assert rules.choose_channel(robin) == Channel.EMAIL
 
 
 def test_a_temporary_failure_changes_nothing(providers, robin, client):
@@ -221,11 +221,11 @@ def test_a_number_that_cannot_take_texts_is_marked_and_the_next_message_is_e_mai
     robin.refresh_from_db()
     assert texted.status == Status.FAILED and "30006" in texted.last_error
     assert robin.bounced("sms")["address"] == "+447400123456"
-    assert planning.choose_channel(robin) == Channel.EMAIL
+    assert rules.choose_channel(robin) == Channel.EMAIL
 
     robin.email_consent = False  # and with no other channel agreed, a to-do
     robin.save()
-    assert planning.choose_channel(robin) == Channel.TASK
+    assert rules.choose_channel(robin) == Channel.TASK
 
 
 def test_a_text_that_failed_for_a_passing_reason_leaves_the_number_alone(providers, robin, client):
@@ -250,7 +250,7 @@ def test_a_bounce_for_an_address_the_client_no_longer_has_is_ignored(providers, 
     mailgun(client, bounce)
 
     robin.refresh_from_db()
-    assert robin.undeliverable == {} and planning.choose_channel(robin) == Channel.EMAIL
+    assert robin.undeliverable == {} and rules.choose_channel(robin) == Channel.EMAIL
 
 
 def test_erasing_a_client_forgets_what_bounced(providers, robin, client):

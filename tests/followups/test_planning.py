@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from followups import planning
+from followups import planning, rules
 from followups.models import Channel, FollowUp, Kind
 from sessions import services as sessions
 from sessions.models import Appointment
@@ -70,7 +70,7 @@ def test_a_text_check_in_arrives_within_24_hours_whenever_the_session_ends(pract
     [checkin] = planned(Kind.CHECKIN)
     assert checkin.channel == Channel.SMS
     assert appointment.end <= checkin.due_at
-    assert not planning.in_quiet_hours(checkin.due_at, practice)  # so it goes out then
+    assert not rules.in_quiet_hours(checkin.due_at, practice)  # so it goes out then
     assert checkin.due_at - appointment.end <= datetime.timedelta(hours=24)
 
 
@@ -145,7 +145,7 @@ def test_planning_twice_keeps_one_row(practice, client_ok):
 
 
 def test_a_rule_turned_off_plans_nothing(practice, client_ok):
-    rule = planning.rule_for(practice, Kind.CHECKIN)
+    rule = rules.rule_for(practice, Kind.CHECKIN)
     rule.enabled = False
     rule.save()
     appointment = AppointmentFactory(client=client_ok)
@@ -178,7 +178,7 @@ def test_the_channel_follows_preference_and_consent(
         mobile="+447911123456",
     )
 
-    assert planning.choose_channel(client) == expected
+    assert rules.choose_channel(client) == expected
 
 
 def test_lapsed_clients_are_found_from_their_own_rhythm(practice):

@@ -6,7 +6,7 @@ from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
 
 from clients.models import ConsentEvent
-from followups.messages import unsubscribe_token
+from followups.wording import unsubscribe_token
 
 from ..factories import CheckInFactory, ClientFactory
 

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from followups import dispatch, messages, sms
+from followups import dispatch, kinds, sms, wording
 from followups.models import Channel, FollowUp, Kind, Rule
 from sessions.models import Appointment
 
@@ -55,13 +55,13 @@ def alex(practice, settings, tmp_path):
     )
 
 
-@pytest.mark.parametrize("kind", list(messages.TEXT_DEFAULTS))
+@pytest.mark.parametrize("kind", sorted(kinds.TEXTED_KINDS))
 @time_machine.travel(NOON, tick=False)
 def test_each_default_text_is_one_text_for_a_plain_name(alex, kind):
     appointment = AppointmentFactory(client=alex, start=NOON + datetime.timedelta(days=2))
     followup = FollowUpFactory(client=alex, kind=kind, channel=Channel.SMS, appointment=appointment)
 
-    _, text = messages.render(followup, None)
+    _, text = wording.render(followup, None)
 
     assert sms.measure(text).segments == 1, (len(text), text)
     assert "Alex" in text and "Calm Hands Massage" in text
@@ -93,7 +93,7 @@ def test_the_practices_own_text_wording_is_used(alex):
     )
     followup = FollowUpFactory(client=alex, kind=Kind.LAPSED, channel=Channel.SMS)
 
-    assert messages.render(followup, Rule.objects.get())[1] == "Miss you, Alex!"
+    assert wording.render(followup, Rule.objects.get())[1] == "Miss you, Alex!"
 
 
 @pytest.mark.parametrize(("visits", "first_visit_wording"), [(0, True), (2, False)])
@@ -109,7 +109,7 @@ def test_wording_about_a_first_visit_goes_only_to_new_clients(
     booked = AppointmentFactory(client=client, start=NOON + datetime.timedelta(days=2))
     reminder = FollowUp.objects.get(appointment=booked, kind=Kind.REMINDER)
 
-    _, body = messages.render(reminder, None)
+    _, body = wording.render(reminder, None)
 
     assert "fill in this short form" in body  # no form yet, either way
     assert ("Before your first visit" in body) is first_visit_wording

@@ -19,91 +19,13 @@ from clients.models import IntakeLink, hash_token
 from practice import dates
 from sessions.models import Appointment
 
-from .models import PREWRITTEN_KINDS, Channel, CheckIn, Kind
+from .kinds import KINDS, PREWRITTEN_KINDS, Kind
+from .models import Channel, CheckIn
 
 # Wording is plain text (a subject, a text message, an e-mail's text part): nothing in it is
 # HTML-escaped here. The e-mail's HTML part escapes the finished text once, as it draws it.
 ENGINE = Engine(autoescape=False)
 UNSUBSCRIBE_SALT = "followups.unsubscribe"
-
-DEFAULTS = {
-    Kind.CHECKIN: (
-        "How are you feeling after your massage?",
-        "Hello {{ first_name }},\n\nThank you for coming in {{ when }}. How do you feel today? "
-        "One tap tells us:\n{{ link }}\n\nIf anything feels worse, please tell us: "
-        "we would much rather know.\n\n{{ practice }}",
-    ),
-    Kind.THANK_YOU: (
-        "Thank you for visiting {{ practice }}",
-        "Hello {{ first_name }},\n\nThank you for choosing us for your first massage. "
-        "We hope it helped. When you are ready for the next one, just reply to book.\n\n"
-        "{{ practice }}",
-    ),
-    Kind.REMINDER: (
-        "Your massage {{ when }}",
-        "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}."
-        "{% if intake_link %}\n\n{% if first_visit %}Before your first visit{% else %}Before "
-        "you come{% endif %}, please fill in this short form: {{ intake_link }}{% endif %}"
-        "{% if late_policy %}\n\nIf you are running late: {{ late_policy }}{% endif %}\n\n"
-        "See you soon,\n{{ practice }}",
-    ),
-    Kind.CANCELLATION: (
-        "Shall we find you another time?",
-        "Hello {{ first_name }},\n\nWe missed you {{ when }}. Would you like to book another "
-        "session? Reply and we will find a time that suits you.\n\n{{ practice }}",
-    ),
-    Kind.LAPSED: (
-        "It has been a while, {{ first_name }}",
-        "Hello {{ first_name }},\n\nIt has been a while since your last massage. If you would "
-        "like to come back, reply and we will find a time.\n\n{{ practice }}",
-    ),
-    Kind.COMPLAINT: (
-        "Following up with you",
-        "Hello {{ first_name }},\n\nWe wanted to check that things are now as we agreed. "
-        "Is there anything else we can do?\n\n{{ practice }}",
-    ),
-    Kind.INTAKE_LINK: (
-        "Your form for {{ practice }}",
-        "Hello {{ first_name }},\n\n{% if first_visit %}Before your first visit{% else %}Before "
-        "your next visit{% endif %}, please fill in this short form about your health and how "
-        "you would like to be contacted:\n{{ link }}\n\n"
-        "It takes about five minutes.\n\n{{ practice }}",
-    ),
-    Kind.MOVE_ON: ("A message from {{ practice }}", ""),
-    Kind.INVITATION: (
-        "{{ inviter }} invites you to {{ practice }}",
-        "Hello,\n\n{{ inviter }} has invited you to join {{ practice }} as {{ role }}, to "
-        "share its clients, bookings and messages.\n\nAccept the invitation here (the link "
-        "works once, until {{ expires }}):\n{{ link }}\n\nIf you were not expecting this, "
-        "you can ignore it.",
-    ),
-    Kind.INSURANCE: (
-        "Your indemnity insurance expires on {{ expires }}",
-        "Your professional indemnity insurance ({{ insurer }}, policy {{ policy }}) "
-        "expires on {{ expires }}. Renew it and update the date in Settings.",
-    ),
-}
-
-
-# What a text message says: short, so that with a plain first name and the practice's name it
-# is billed as one text (160 characters in the GSM alphabet). Kinds not listed here never
-# go by text, or (a message the therapist wrote) go as written.
-TEXT_DEFAULTS = {
-    Kind.CHECKIN: "Hi {{ first_name }}, how do you feel after your massage? Tap to tell us: "
-    "{{ link }}\n{{ practice }}",
-    Kind.THANK_YOU: "Hi {{ first_name }}, thank you for your first visit! "
-    "Reply when you would like to book the next one.\n{{ practice }}",
-    Kind.REMINDER: "Hi {{ first_name }}, see you {{ when }}."
-    "{% if intake_link %} Your form: {{ intake_link }}{% endif %}\n{{ practice }}",
-    Kind.CANCELLATION: "Hi {{ first_name }}, sorry we missed you {{ when }}. "
-    "Reply and we will find you another time.\n{{ practice }}",
-    Kind.LAPSED: "Hi {{ first_name }}, it has been a while! Reply if you would like "
-    "to book your next massage.\n{{ practice }}",
-    Kind.COMPLAINT: "Hi {{ first_name }}, checking that all is now as we agreed. "
-    "Is there anything else we can do?\n{{ practice }}",
-    Kind.INTAKE_LINK: "Hi {{ first_name }}, your health form before your visit (5 min): "
-    "{{ link }}\n{{ practice }}",
-}
 
 
 class RenderError(Exception):
@@ -117,11 +39,11 @@ def site_url(path):
 def wording(rule, kind, channel=None):
     """The (subject, body) templates: the practice's own, else ours. A text message has
     its own shorter body where the kind has one."""
-    default_subject, default_body = DEFAULTS[kind]
-    subject = (rule and rule.subject) or default_subject
-    body = (rule and rule.body) or default_body
-    if channel == Channel.SMS and kind in TEXT_DEFAULTS:
-        body = (rule and rule.text) or TEXT_DEFAULTS[kind]
+    spec = KINDS[kind]
+    subject = (rule and rule.subject) or spec.subject
+    body = (rule and rule.body) or spec.body
+    if channel == Channel.SMS and spec.text:
+        body = (rule and rule.text) or spec.text
     return subject, body
 
 

@@ -1,0 +1,247 @@
+"""Every kind of follow-up in one table: when it is planned by default, what the practice
+may change, when it is too late to be useful, its wording for e-mail and for texts, and
+how the dispatcher treats it. Adding a kind is an entry here (and the migration its new
+choice needs); planning, the dispatcher, the wording and the settings page all read it.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import models
+
+# How a row skipped for being past its time says so.
+TOO_LATE_REASON = "too late to be useful"
+
+
+class Kind(models.TextChoices):
+    CHECKIN = "checkin", "Check-in after a session"
+    THANK_YOU = "thank_you", "Thank-you after a first visit"
+    REMINDER = "reminder", "Appointment reminder"
+    CANCELLATION = "cancellation", "Follow-up after a cancellation"
+    LAPSED = "lapsed", "Win-back for a lapsed client"
+    COMPLAINT = "complaint", "Complaint follow-up"
+    INTAKE_LINK = "intake_link", "Intake form link"
+    INSURANCE = "insurance", "Insurance expiry reminder"
+    MOVE_ON = "move_on", "Message about moving on"
+    INVITATION = "invitation", "Invitation to join the practice"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One kind of follow-up.
+
+    Past `too_late` a message is no longer useful, and worse than silence: a "how do you
+    feel today?" a week after the session. It is counted from the moment the rule's timing
+    gives for its cause (so a practice that checks in after 3 days still gets its
+    check-ins), or from the cause itself where that is the point (a reminder, an expiry
+    warning). A row planned past it is kept as skipped with the reason, never sent; the
+    dispatcher checks it again at send time, so a long outage cannot send it late either.
+    """
+
+    too_late: datetime.timedelta
+    too_late_why: str
+    subject: str
+    body: str
+    # Wording of a text message: short, so that with a plain first name and the practice's
+    # name it is billed as one text (160 characters in the GSM alphabet). Empty: the kind
+    # never goes by text, or goes as the therapist wrote it.
+    text: str = ""
+    # The practice's rule until it changes it, and which of those fields it may change.
+    timing: dict = field(default_factory=dict)
+    editable: tuple = ()
+    urgent: bool = False  # about care or a booking: sent even on a day another message went
+    marketing: bool = False  # tries to win business: never to a moved-on or inactive client
+    ruleless: bool = False  # planned by a person's action, not by a rule the practice sets
+    prewritten: bool = False  # the therapist wrote the body for this one client
+
+
+def DAYS(n):
+    return datetime.timedelta(days=n)
+
+
+def AT(hour):
+    return datetime.time(hour, 0)
+
+
+NOW = datetime.timedelta(0)
+
+KINDS = {
+    Kind.CHECKIN: Spec(
+        timing={"days": 1, "at_time": AT(10)},
+        editable=("days", "at_time"),
+        too_late=DAYS(1),
+        too_late_why=("a check-in goes out within a day of its planned time after the session"),
+        subject="How are you feeling after your massage?",
+        body=(
+            "Hello {{ first_name }},\n\nThank you for coming in {{ when }}. How do you "
+            "feel today? One tap tells us:\n{{ link }}\n\nIf anything feels worse, "
+            "please tell us: we would much rather know.\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, how do you feel after your massage? Tap to tell us: {{ "
+            "link }}\n{{ practice }}"
+        ),
+        urgent=True,
+    ),
+    Kind.THANK_YOU: Spec(
+        timing={"days": 1, "at_time": AT(12)},
+        editable=("days", "at_time"),
+        too_late=DAYS(3),
+        too_late_why=(
+            "a thank-you goes out within 3 days of its planned time after the first visit"
+        ),
+        subject="Thank you for visiting {{ practice }}",
+        body=(
+            "Hello {{ first_name }},\n\nThank you for choosing us for your first "
+            "massage. We hope it helped. When you are ready for the next one, just reply "
+            "to book.\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, thank you for your first visit! Reply when you would "
+            "like to book the next one.\n{{ practice }}"
+        ),
+        marketing=True,
+    ),
+    Kind.REMINDER: Spec(
+        timing={"hours": 24},
+        editable=("hours",),
+        too_late=NOW,
+        too_late_why="a reminder goes out before the session starts",
+        subject="Your massage {{ when }}",
+        body=(
+            "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}.{% if "
+            "intake_link %}\n\n{% if first_visit %}Before your first visit{% else "
+            "%}Before you come{% endif %}, please fill in this short form: {{ "
+            "intake_link }}{% endif %}{% if late_policy %}\n\nIf you are running late: "
+            "{{ late_policy }}{% endif %}\n\nSee you soon,\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, see you {{ when }}.{% if intake_link %} Your form: {{ "
+            "intake_link }}{% endif %}\n{{ practice }}"
+        ),
+        urgent=True,
+    ),
+    Kind.CANCELLATION: Spec(
+        timing={"sequence": "0, 3, 10", "at_time": AT(10)},
+        editable=("sequence", "at_time"),
+        too_late=DAYS(2),
+        too_late_why=(
+            "a cancellation follow-up goes out within 2 days of its day after the cancellation"
+        ),
+        subject="Shall we find you another time?",
+        body=(
+            "Hello {{ first_name }},\n\nWe missed you {{ when }}. Would you like to book "
+            "another session? Reply and we will find a time that suits you.\n\n{{ "
+            "practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, sorry we missed you {{ when }}. Reply and we will find "
+            "you another time.\n{{ practice }}"
+        ),
+        marketing=True,
+    ),
+    Kind.LAPSED: Spec(
+        timing={"margin_percent": 50, "at_time": AT(10)},
+        editable=("margin_percent", "at_time"),
+        too_late=DAYS(3),
+        too_late_why="a win-back goes out within 3 days of planning",
+        subject="It has been a while, {{ first_name }}",
+        body=(
+            "Hello {{ first_name }},\n\nIt has been a while since your last massage. If "
+            "you would like to come back, reply and we will find a time.\n\n{{ practice "
+            "}}"
+        ),
+        text=(
+            "Hi {{ first_name }}, it has been a while! Reply if you would like to book "
+            "your next massage.\n{{ practice }}"
+        ),
+        marketing=True,
+    ),
+    Kind.COMPLAINT: Spec(
+        timing={"days": 3, "at_time": AT(10)},
+        editable=("days", "at_time"),
+        too_late=DAYS(3),
+        too_late_why="a complaint follow-up goes out within 3 days of its date",
+        subject="Following up with you",
+        body=(
+            "Hello {{ first_name }},\n\nWe wanted to check that things are now as we "
+            "agreed. Is there anything else we can do?\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, checking that all is now as we agreed. Is there "
+            "anything else we can do?\n{{ practice }}"
+        ),
+        urgent=True,
+    ),
+    Kind.INTAKE_LINK: Spec(
+        timing={},
+        editable=(),
+        too_late=DAYS(3),
+        too_late_why="an intake link goes out within 3 days of asking",
+        subject="Your form for {{ practice }}",
+        body=(
+            "Hello {{ first_name }},\n\n{% if first_visit %}Before your first visit{% "
+            "else %}Before your next visit{% endif %}, please fill in this short form "
+            "about your health and how you would like to be contacted:\n{{ link }}\n\nIt "
+            "takes about five minutes.\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, your health form before your visit (5 min): {{ link "
+            "}}\n{{ practice }}"
+        ),
+        urgent=True,
+    ),
+    Kind.INSURANCE: Spec(
+        timing={"sequence": "30, 7", "at_time": AT(9)},
+        editable=("sequence", "at_time"),
+        too_late=NOW,
+        too_late_why="an expiry warning goes out before the policy ends",
+        subject="Your indemnity insurance expires on {{ expires }}",
+        body=(
+            "Your professional indemnity insurance ({{ insurer }}, policy {{ policy }}) "
+            "expires on {{ expires }}. Renew it and update the date in Settings."
+        ),
+        urgent=True,
+    ),
+    Kind.MOVE_ON: Spec(
+        timing={},
+        editable=(),
+        too_late=DAYS(7),
+        too_late_why="a moving-on message goes out within 7 days",
+        subject="A message from {{ practice }}",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
+    ),
+    Kind.INVITATION: Spec(
+        timing={},
+        editable=(),
+        too_late=DAYS(7),
+        too_late_why="an invitation works for 7 days",
+        subject="{{ inviter }} invites you to {{ practice }}",
+        body=(
+            "Hello,\n\n{{ inviter }} has invited you to join {{ practice }} as {{ role "
+            "}}, to share its clients, bookings and messages.\n\nAccept the invitation "
+            "here (the link works once, until {{ expires }}):\n{{ link }}\n\nIf you were "
+            "not expecting this, you can ignore it."
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
+}
+
+URGENT_KINDS = {kind for kind, spec in KINDS.items() if spec.urgent}
+MARKETING_KINDS = {kind for kind, spec in KINDS.items() if spec.marketing}
+RULELESS_KINDS = {kind for kind, spec in KINDS.items() if spec.ruleless}
+PREWRITTEN_KINDS = {kind for kind, spec in KINDS.items() if spec.prewritten}
+TEXTED_KINDS = {kind for kind, spec in KINDS.items() if spec.text}
+
+
+def expires(kind, cause_at):
+    """The moment past which a message of `kind` caused at `cause_at` is not sent."""
+    return cause_at + KINDS[kind].too_late
+
+
+def too_late_reason(kind):
+    return f"{TOO_LATE_REASON}: {KINDS[kind].too_late_why}"
