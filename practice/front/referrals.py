@@ -7,14 +7,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from practice import pdf
 from practice.models import Practitioner
 from practice.tenancy import get_for_practice, practice_required
 
-from . import tasks
+from . import colleagues, tasks
 
 
 class PractitionerForm(forms.ModelForm):
@@ -106,18 +104,9 @@ def practitioner_edit(request, public_id):
     return render(request, "practice/practitioner_form.html", context)
 
 
-def referral_list_pdf(practice):
-    context = {
-        "practice": practice,
-        "practitioners": Practitioner.taking_new_clients(practice),
-        "today": timezone.localdate(),
-    }
-    return pdf.render("pdf/referral_list.html", context)[0]
-
-
 @practice_required
 def referral_pdf(request):
-    response = HttpResponse(referral_list_pdf(request.practice), content_type="application/pdf")
+    response = HttpResponse(colleagues.list_pdf(request.practice), content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="colleagues.pdf"'
     return response
 

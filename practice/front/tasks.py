@@ -9,7 +9,7 @@ from django_scopes import scope
 
 from practice.models import Practice, Practitioner
 
-from . import referrals
+from . import colleagues
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def send_referral_list(self, practice_id, to, note):
         )
         message.attach(
             "recommended-practitioners.pdf",
-            referrals.referral_list_pdf(practice),
+            colleagues.list_pdf(practice),
             "application/pdf",
         )
         try:
