@@ -6,7 +6,8 @@ class ClientsConfig(AppConfig):
     verbose_name = "Clients"
 
     def ready(self):
-        from . import record, services, timeline
+        from . import erasure, record, services, timeline
 
+        erasure.register(erasure.CLIENTS)
         timeline.register(services.intake_entries)
         record.register(services.record_part)

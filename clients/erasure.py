@@ -1,7 +1,14 @@
-"""Erasing a client at their request, and purging what had to be kept, later."""
+"""Erasing a client at their request, and purging what had to be kept, later.
+
+Each app says how to erase its own part of a client through an `Eraser` registered in its
+AppConfig.ready, as it adds to the timeline and the record export: this module never
+imports the apps above it. `tests/clients/test_erasure.py` checks that every model holding
+a client's data is covered by some eraser.
+"""
 
 import datetime
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import pgtrigger
 from django.conf import settings
@@ -9,10 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
-from followups.models import CheckIn, FollowUp, UnverifiedText
 from practice.models import AuditEvent
-from sessions.models import Appointment, NoteAmendment, NoteArea, SessionNote
 
 from .models import Client
 
@@ -39,12 +43,52 @@ PERSONAL_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class Eraser:
+    """How one app erases its part of a client.
+
+    `erase(client)` runs when the client is erased: it removes what is personal now and
+    returns counts of what it took out of the practice's day ({"bookings_cancelled": 2}).
+    `purge(client)` deletes what had to be kept, once the retention period is over; apps
+    purge in `purge_order`, lowest first (what refers to another app's rows goes before
+    them). `triggers` are the database protections the purge may lift for its deletes.
+    `models` names every model of the app that holds a client's data ("app_label.Model").
+    """
+
+    name: str
+    models: tuple
+    erase: object = None
+    purge: object = None
+    purge_order: int = 50
+    triggers: tuple = ()
+
+
+_erasers = []
+
+
+def register(eraser):
+    if all(e.name != eraser.name for e in _erasers):
+        _erasers.append(eraser)
+    return eraser
+
+
+def erasers():
+    return list(_erasers)
+
+
 @dataclass
 class Erased:
     """What erasing took out of the practice's day, for the therapist."""
 
-    bookings_cancelled: int
-    messages_cancelled: int
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def bookings_cancelled(self):
+        return self.counts["bookings_cancelled"]
+
+    @property
+    def messages_cancelled(self):
+        return self.counts["messages_cancelled"]
 
 
 @transaction.atomic
@@ -52,15 +96,17 @@ def erase_client(client):
     """Remove personal data now; keep signed notes and incidents for the retention period.
     Future bookings are cancelled and planned messages dropped, without telling anyone
     (there is nobody left to tell); return how many of each."""
-    now = timezone.now()
-    bookings = Appointment.objects.filter(
-        client=client, status=Appointment.Status.BOOKED, start__gt=now
-    ).update(status=Appointment.Status.CANCELLED_PRACTICE, status_changed_at=now)
-    planned = FollowUp.objects.filter(
-        client=client, status__in=(FollowUp.Status.SCHEDULED, FollowUp.Status.SENDING)
-    ).count()
-    for field, value in PERSONAL_FIELDS.items():
-        setattr(client, field, value)
+    erased = Erased()
+    for eraser in _erasers:
+        if eraser.erase is not None:
+            erased.counts.update(eraser.erase(client) or {})
+    return erased
+
+
+def erase_personal_details(client):
+    """The clients app's own part: the record's personal fields, forms, links, consents."""
+    for name, value in PERSONAL_FIELDS.items():
+        setattr(client, name, value)
     client.status = Client.Status.INACTIVE
     client.erased_at = timezone.now()
     client.retain_until = retention_end(client)
@@ -70,12 +116,7 @@ def erase_client(client):
     client.consent_events.all().delete()
     client.referrals.all().delete()
     client.move_ons.all().delete()
-    FollowUp.objects.filter(client=client).delete()
-    UnverifiedText.objects.filter(client=client).delete()
-    CheckIn.objects.filter(client=client).update(comment="")
-    # Unsigned drafts are not records anyone may rely on: they go now.
-    SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()
-    return Erased(bookings_cancelled=bookings, messages_cancelled=planned)
+    return {}
 
 
 def retention_end(client):
@@ -88,23 +129,16 @@ def retention_end(client):
         return day.replace(year=day.year + years, day=28)
 
 
-# The database refuses to change or delete signed records and the audit trail (see the
-# models' triggers); this is the one path that may, once the retention period is over.
-RETENTION_PURGE_MAY = (
-    "treatment_sessions.SessionNote:signed_note_not_deleted",
-    "treatment_sessions.NoteAmendment:amendment_unchangeable",
-    "complaints.Incident:signed_incident_not_deleted",
-    "complaints.IncidentReport:kept_report_not_deleted",
-    "practice.AuditEvent:audit_trail_append_only",  # its rows let go of the client
-)
-
-
 @transaction.atomic
 def purge(client):
     """Delete everything left of an erased client whose retention period is over, and say
-    so in the audit trail."""
-    with pgtrigger.ignore(*RETENTION_PURGE_MAY):
-        delete_kept_records(client)
+    so in the audit trail. The database refuses to change or delete signed records and the
+    audit trail (see the models' triggers); this is the one path that may."""
+    ordered = sorted(_erasers, key=lambda eraser: eraser.purge_order)
+    with pgtrigger.ignore(*[name for eraser in ordered for name in eraser.triggers]):
+        for eraser in ordered:
+            if eraser.purge is not None:
+                eraser.purge(client)
     AuditEvent.objects.create(
         practice=client.practice,
         action=AuditEvent.Action.CHANGE,
@@ -112,20 +146,28 @@ def purge(client):
     )
 
 
-def delete_kept_records(client):
-    notes = SessionNote.objects.filter(client=client)
-    NoteAmendment.objects.filter(note__in=notes).delete()
-    NoteArea.objects.filter(note__in=notes).delete()
-    notes.delete()
-    incidents = Incident.objects.filter(client=client)
-    IncidentReport.objects.filter(incident__in=incidents).delete()
-    incidents.delete()
-    complaints = Complaint.objects.filter(client=client)
-    ComplaintStep.objects.filter(complaint__in=complaints).delete()
-    complaints.delete()
-    CheckIn.objects.filter(client=client).delete()
-    Appointment.objects.filter(client=client).delete()
+def delete_client(client):
     client.delete()
+
+
+# The clients app's own eraser (registered first, so it erases first; it purges last). The
+# audit trail keeps its rows: they let go of the client when the client goes.
+CLIENTS = Eraser(
+    name="clients",
+    models=(
+        "clients.Client",
+        "clients.ConsentEvent",
+        "clients.IntakeLink",
+        "clients.IntakeSubmission",
+        "clients.Referral",
+        "clients.MoveOn",
+        "practice.AuditEvent",
+    ),
+    erase=erase_personal_details,
+    purge=delete_client,
+    purge_order=100,
+    triggers=("practice.AuditEvent:audit_trail_append_only",),
+)
 
 
 def due_for_purge(today=None):

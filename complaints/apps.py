@@ -6,13 +6,15 @@ class ComplaintsConfig(AppConfig):
     verbose_name = "Complaints and incidents"
 
     def ready(self):
-        from clients import record, timeline
+        from clients import erasure, record, timeline
         from followups.signals import checkin_worse
 
         from . import services
+        from .erasure import ERASER
 
         checkin_worse.connect(opened_by_worse_answer, dispatch_uid="complaints-incident")
         timeline.register(services.timeline_entries)
+        erasure.register(ERASER)
         record.register(services.record_part)
 
 

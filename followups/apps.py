@@ -9,12 +9,13 @@ class FollowupsConfig(AppConfig):
     def ready(self):
         from anymail.signals import tracking
 
-        from clients import record, timeline
+        from clients import erasure, record, timeline
         from sessions import related
         from sessions.models import Appointment
         from sessions.signals import appointment_status_changed
 
         from . import delivery, planning, services
+        from . import erasure as followups_erasure
 
         appointment_status_changed.connect(planning.on_status_changed, dispatch_uid="followups")
         post_save.connect(
@@ -23,6 +24,7 @@ class FollowupsConfig(AppConfig):
         tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")
         timeline.register(services.timeline_entries)
         record.register(services.record_part)
+        erasure.register(followups_erasure.ERASER)
         related.register(services.appointment_entries)
 
 

@@ -14,14 +14,16 @@ class SessionsConfig(AppConfig):
     verbose_name = "Treatment sessions"
 
     def ready(self):
-        from clients import record, timeline
+        from clients import erasure, record, timeline
         from practice.models import Practice
 
+        from .erasure import ERASER
         from .printing import record_part
         from .timeline import session_entries
 
         post_save.connect(give_new_practice_defaults, sender=Practice, dispatch_uid="defaults")
         timeline.register(session_entries)
+        erasure.register(ERASER)
         record.register(record_part)
 
 

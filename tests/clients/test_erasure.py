@@ -127,3 +127,27 @@ def test_an_erased_client_is_gone_from_the_practice_s_day(owner_client, owner, p
     assert owner_client.get(reverse("clients:edit", args=[robin.public_id])).status_code == 404
     booking = owner_client.get(reverse("sessions:create"), {"client": robin.public_id})
     assert booking.status_code == 404
+
+
+def holds_client_data(model, client_model, depth=2):
+    """Whether rows of `model` point to a client, directly or through a row that does."""
+    if model is client_model:
+        return True
+    if depth == 0:
+        return False
+    for field in model._meta.get_fields():
+        if field.many_to_one or field.one_to_one:
+            if field.concrete and holds_client_data(field.related_model, client_model, depth - 1):
+                return True
+    return False
+
+
+def test_every_model_holding_a_clients_data_has_an_eraser():
+    from django.apps import apps
+
+    covered = {label for eraser in erasure.erasers() for label in eraser.models}
+    holding = {m._meta.label for m in apps.get_models() if holds_client_data(m, Client)}
+
+    assert {"clients.Client", "treatment_sessions.NoteArea", "followups.Attempt"} <= holding
+    assert holding - covered == set()
+    assert covered - holding == set(), "an eraser names a model that holds no client data"
