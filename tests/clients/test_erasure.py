@@ -135,11 +135,12 @@ def holds_client_data(model, client_model, depth=2):
         return True
     if depth == 0:
         return False
-    for field in model._meta.get_fields():
-        if field.many_to_one or field.one_to_one:
-            if field.concrete and holds_client_data(field.related_model, client_model, depth - 1):
-                return True
-    return False
+    return any(
+        (field.many_to_one or field.one_to_one)
+        and field.concrete
+        and holds_client_data(field.related_model, client_model, depth - 1)
+        for field in model._meta.get_fields()
+    )
 
 
 def test_every_model_holding_a_clients_data_has_an_eraser():
