@@ -54,10 +54,11 @@ with psycopg.connect(base + "/postgres", autocommit=True) as db:
 endef
 export CREATE_BENCH_DATABASE
 
-## lint: ruff, as CI runs it
+## lint: ruff and the layers contract (import-linter), as CI runs it
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -15,22 +15,18 @@ from practice import audit
 from practice.models import Practice, Practitioner
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
-from . import answers, erasure, importing, moving_on, record, services, timeline
+from . import answers, boundaries, erasure, importing, record, services, timeline
 from .forms import (
     ClientFilterForm,
     ClientForm,
     ImportUploadForm,
     IntakeForm,
-    MoveOnForm,
-    ReferForm,
 )
 from .models import (
     Channel,
     Client,
     IntakeLink,
     IntakeSubmission,
-    MoveMethod,
-    MoveReason,
     hash_token,
 )
 
@@ -70,9 +66,9 @@ def client_list(request):
     clients = clients.order_by(*ClientFilterForm.SORTS[sort], "pk")
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     # Signals are counted for this page's clients only, not the whole practice.
-    page.object_list = moving_on.annotate_signals(list(page.object_list))
+    page.object_list = boundaries.annotate_counts(list(page.object_list))
     for client in page.object_list:
-        client.signals = moving_on.boundary_signals(client, request.practice)
+        client.boundaries = boundaries.boundary_lines(client, request.practice)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -136,14 +132,14 @@ def record_consents(client, form, user):
 def client_detail(request, public_id):
     client = get_for_practice(
         request,
-        Client.objects.annotate(**moving_on.signal_counts(moving_on.twelve_months_ago())),
+        Client.objects.annotate(**boundaries.boundary_counts(boundaries.twelve_months_ago())),
         public_id=public_id,
     )
     submissions = list(client.intake_submissions.order_by("-version"))
     latest = next((s for s in submissions if s.applied), None)
     if client.erased_at:  # nothing left to act on: only what is kept, and until when
         return render(request, "clients/erased.html", {"client": client})
-    signals = moving_on.boundary_signals(client, request.practice)
+    boundary_lines = boundaries.boundary_lines(client, request.practice)
     audit.record(request, audit.Action.VIEW, "client record and health answers", client)
     whole = request.GET.get("timeline") == "all"
     history = timeline.for_client(client, limit=None if whole else TIMELINE_SHOWN + 1)
@@ -157,8 +153,8 @@ def client_detail(request, public_id):
         "consent_events": client.consent_events.select_related("by")[:10],
         "timeline": history[:TIMELINE_SHOWN] if not whole else history,
         "timeline_more": len(history) > TIMELINE_SHOWN and not whole,
-        "signals": signals,
-        "signals_over": any(over for _, over in signals),
+        "boundaries": boundary_lines,
+        "boundaries_over": any(over for _, over in boundary_lines),
         "move_on": client.move_ons.filter(undone_at=None).first(),
         "referrals": client.referrals.select_related("practitioner")[:5],
         "email_bounced": client.bounced(Channel.EMAIL),
@@ -264,39 +260,6 @@ def client_import(request):
     return render(request, "clients/import.html", {"form": form})
 
 
-@practice_required
-def move_on(request, public_id):
-    """Choose why and how, see the drafted message, edit it, send it."""
-    client = current_client(request, public_id)
-    form = MoveOnForm(request.POST or None, practice=request.practice)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        practitioners = list(data["practitioners"])
-        if request.POST.get("action") == "send" and data["message"].strip():
-            record = moving_on.move_client_on(
-                client,
-                reason=data["reason"],
-                method=data["method"],
-                practitioners=practitioners,
-                message=data["message"],
-                by=request.user,
-            )
-            channel = record.followup.get_channel_display().lower() if record.followup else ""
-            messages.success(
-                request, f"{client.first_name} is moved on. The message goes out by {channel}."
-            )
-            return redirect("clients:detail", client.public_id)
-        draft = moving_on.draft_message(client, data["reason"], data["method"], practitioners)
-        form = MoveOnForm(
-            initial={**data, "practitioners": practitioners, "message": draft},
-            practice=request.practice,
-        )
-        return render(
-            request, "clients/move_on.html", {"client": client, "form": form, "drafted": True}
-        )
-    return render(request, "clients/move_on.html", {"client": client, "form": form})
-
-
 @owner_required
 def erase(request, public_id):
     """Erase a client's personal data at their request (confirm first)."""
@@ -323,57 +286,6 @@ def erased_message(erased, client):
         f"Personal data erased.{done} Signed notes and incidents are kept until "
         f"{client.retain_until:%-d %B %Y}, then deleted."
     )
-
-
-@owner_required
-def move_on_wording(request):
-    """The practice's wording for each reason and way of moving a client on."""
-    rows = []
-    for reason, reason_label in MoveReason.choices:
-        for method, method_label in MoveMethod.choices:
-            name = f"wording-{reason}-{method}"
-            current = moving_on.wording(request.practice, reason, method)
-            rows.append(
-                {
-                    "name": name,
-                    "reason": reason_label,
-                    "method": method_label,
-                    "text": request.POST.get(name, current)[:4000],
-                    "key": (reason, method),
-                }
-            )
-    if request.method == "POST":
-        for row in rows:
-            moving_on.save_wording(request.practice, *row["key"], row["text"])
-        messages.success(request, "Wording saved.")
-        return redirect("clients:move_on_wording")
-    return render(request, "clients/move_on_wording.html", {"rows": rows})
-
-
-@require_POST
-@practice_required
-def move_on_undo(request, public_id, move_id):
-    client = current_client(request, public_id)
-    record = get_for_practice(request, client.move_ons.filter(undone_at=None), public_id=move_id)
-    moving_on.undo_move_on(record)
-    messages.success(request, f"{client.first_name} is an active client again.")
-    return redirect("clients:detail", client.public_id)
-
-
-@practice_required
-def refer(request, public_id):
-    """Refer a client to colleagues while continuing to see them."""
-    client = current_client(request, public_id)
-    form = ReferForm(request.POST or None, practice=request.practice)
-    if request.method == "POST" and form.is_valid():
-        for practitioner in form.cleaned_data["practitioners"]:
-            moving_on.refer(
-                client, practitioner, reason=form.cleaned_data["reason"], by=request.user
-            )
-        messages.success(request, "Referral recorded.")
-        return redirect("clients:detail", client.public_id)
-    title = f"Refer {client.first_name} to a colleague"
-    return render(request, "clients/form.html", {"form": form, "client": client, "title": title})
 
 
 # --- What clients see -----------------------------------------------------------------

@@ -8,7 +8,7 @@ from sessions.setup_views import calendar_feed
 
 from . import two_factor
 from .forms import EmailAuthenticationForm
-from .front import dashboard, people, referrals, views
+from .front import dashboard, moving_on_views, people, referrals, views
 
 auth_patterns = [
     path(
@@ -62,6 +62,21 @@ practice_patterns = (
     "practice",
 )
 
+# Moving a client on lives on the top floor; its pages keep their place under /clients/.
+moving_on_patterns = (
+    [
+        path("move-on-wording/", moving_on_views.move_on_wording, name="wording"),
+        path("<uuid:public_id>/move-on/", moving_on_views.move_on, name="move_on"),
+        path(
+            "<uuid:public_id>/move-on/<uuid:move_id>/undo/",
+            moving_on_views.move_on_undo,
+            name="undo",
+        ),
+        path("<uuid:public_id>/refer/", moving_on_views.refer, name="refer"),
+    ],
+    "moving_on",
+)
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
@@ -70,6 +85,7 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("practice/", include(practice_patterns)),
     path("clients/", include("clients.urls")),
+    path("clients/", include(moving_on_patterns)),
     path("sessions/", include("sessions.urls")),
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("followups/", include("followups.urls")),

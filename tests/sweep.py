@@ -182,9 +182,9 @@ OBJECT_URLS |= {
     "practice:member_remove": lambda practice: {
         "public_id": MembershipFactory(practice=practice).public_id
     },
-    "clients:move_on": lambda practice: {"public_id": client_of(practice).public_id},
-    "clients:move_on_undo": move_on_of,
-    "clients:refer": lambda practice: {"public_id": client_of(practice).public_id},
+    "moving_on:move_on": lambda practice: {"public_id": client_of(practice).public_id},
+    "moving_on:undo": move_on_of,
+    "moving_on:refer": lambda practice: {"public_id": client_of(practice).public_id},
     "clients:erase": lambda practice: {"public_id": client_of(practice).public_id},
     "practice:practitioner_edit": lambda practice: {
         "public_id": Practitioner.objects.create(

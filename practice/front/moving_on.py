@@ -1,18 +1,17 @@
-"""Referring a client, moving a client on, and the boundary signals that lead there."""
-
-import datetime
+"""Referring a client and moving a client on: the message drafted from the practice's
+wording, sent through the follow-ups by the client's channel, what was booked and planned
+cancelled. (The boundary counts that lead there are in clients/boundaries.py.)"""
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from clients.models import Client, MoveMethod, MoveOn, MoveOnTemplate, MoveReason, Referral
+from followups.kinds import expires
 from followups.models import FollowUp, Kind
-from followups.planning import expires, plan
+from followups.planning import plan
 from followups.wording import render_text
 from sessions import services as session_services
 from sessions.models import Appointment
-
-from .models import Client, MoveMethod, MoveOn, MoveOnTemplate, MoveReason, Referral
 
 REASON_SENTENCES = {
     MoveReason.NEEDS_NOT_MET: "Having worked with you, I think you need a kind of massage I do "
@@ -128,74 +127,3 @@ def refer(client, practitioner, *, reason, by):
     return Referral.objects.create(
         practice=client.practice, client=client, practitioner=practitioner, reason=reason, by=by
     )
-
-
-# --- Boundary signals -----------------------------------------------------------------
-
-SIGNALS = (
-    ("late_arrivals", "late arrival", "late_arrival_limit"),
-    ("no_shows", "no-show", "no_show_limit"),
-    ("late_cancellations", "late cancellation", "late_cancellation_limit"),
-    ("unpaid", "unpaid session", "unpaid_limit"),
-)
-
-
-SIGNAL_FIELDS = ("late_arrivals", "minutes_late", "no_shows", "late_cancellations", "unpaid")
-
-
-def signal_counts(since):
-    """Aggregates over a client's appointments since `since`, for annotate() or aggregate()."""
-    recent = Q(appointments__start__gte=since)
-    return {
-        "late_arrivals": Count(
-            "appointments", filter=recent & Q(appointments__minutes_late__gt=0), distinct=True
-        ),
-        "minutes_late": Sum("appointments__minutes_late", filter=recent),
-        "no_shows": Count(
-            "appointments", filter=recent & Q(appointments__status="no_show"), distinct=True
-        ),
-        "late_cancellations": Count(
-            "appointments",
-            filter=recent & Q(appointments__status="late_cancellation"),
-            distinct=True,
-        ),
-        "unpaid": Count(
-            "appointments",
-            filter=recent & Q(appointments__unpaid=True, appointments__status="completed"),
-            distinct=True,
-        ),
-    }
-
-
-def annotate_signals(clients):
-    """Give each client (already fetched, e.g. one page) its signal counts; one query."""
-    by_pk = {client.pk: client for client in clients}
-    rows = (
-        Client.objects.filter(pk__in=by_pk)
-        .annotate(**signal_counts(twelve_months_ago()))
-        .values("pk", *SIGNAL_FIELDS)
-    )
-    for row in rows:
-        client = by_pk[row.pop("pk")]
-        for name, value in row.items():
-            setattr(client, name, value)
-    return clients
-
-
-def twelve_months_ago():
-    return timezone.now() - datetime.timedelta(days=365)
-
-
-def boundary_signals(client_row, practice):
-    """[(label, count, over_limit)] from a client annotated with signal_counts()."""
-    signals = []
-    for field, label, limit_field in SIGNALS:
-        count = getattr(client_row, field) or 0
-        if count:
-            limit = getattr(practice, limit_field)
-            plural = "s" if count != 1 else ""
-            text = f"{count} {label}{plural}"
-            if field == "late_arrivals" and client_row.minutes_late:
-                text += f" ({client_row.minutes_late} min in all)"
-            signals.append((text, count >= limit))
-    return signals

@@ -5,10 +5,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from clients import moving_on
 from clients.models import Client, MoveOn, MoveOnTemplate, Referral
 from followups import dispatch
 from followups.models import FollowUp, Kind
+from practice.front import moving_on
 from practice.models import Practitioner
 from sessions.models import Appointment
 
@@ -66,7 +66,7 @@ def test_moving_a_client_on_end_to_end(owner_client, robin, colleague):
     lapsed_message = FollowUpFactory(
         client=robin, kind=Kind.LAPSED, due_at=timezone.now() + datetime.timedelta(days=1)
     )
-    url = reverse("clients:move_on", args=[robin.public_id])
+    url = reverse("moving_on:move_on", args=[robin.public_id])
     choice = {"reason": "needs", "method": "refer", "practitioners": [colleague.pk]}
 
     draft = owner_client.post(url, choice | {"action": "draft"})
@@ -100,7 +100,7 @@ def test_moving_a_client_on_end_to_end(owner_client, robin, colleague):
 
 def test_referring_on_needs_a_colleague(owner_client, robin):
     response = owner_client.post(
-        reverse("clients:move_on", args=[robin.public_id]),
+        reverse("moving_on:move_on", args=[robin.public_id]),
         {"reason": "needs", "method": "refer", "action": "draft"},
     )
     assert "practitioners" in response.context["form"].errors
@@ -111,7 +111,7 @@ def test_moving_on_can_be_undone(owner_client, robin, colleague):
         robin, reason="boundaries", method="end", practitioners=[], message="Goodbye", by=None
     )
 
-    owner_client.post(reverse("clients:move_on_undo", args=[robin.public_id, record.public_id]))
+    owner_client.post(reverse("moving_on:undo", args=[robin.public_id, record.public_id]))
 
     robin.refresh_from_db()
     record.refresh_from_db()
@@ -120,7 +120,7 @@ def test_moving_on_can_be_undone(owner_client, robin, colleague):
 
 def test_a_client_is_referred_while_staying(owner_client, robin, colleague):
     owner_client.post(
-        reverse("clients:refer", args=[robin.public_id]),
+        reverse("moving_on:refer", args=[robin.public_id]),
         {"practitioners": [colleague.pk], "reason": "Needs a physio check"},
     )
 
@@ -130,40 +130,8 @@ def test_a_client_is_referred_while_staying(owner_client, robin, colleague):
     assert not MoveOn.objects.exists()
 
 
-def test_boundary_signals_count_the_last_twelve_months(owner_client, robin, practice):
-    now = timezone.now()
-    for minutes in (20, 35, 30):
-        AppointmentFactory(
-            client=robin,
-            start=now - datetime.timedelta(days=10),
-            status="completed",
-            minutes_late=minutes,
-        )
-    AppointmentFactory(
-        client=robin, start=now - datetime.timedelta(days=400), status="completed", minutes_late=50
-    )  # too long ago
-    AppointmentFactory(client=robin, start=now - datetime.timedelta(days=20), status="no_show")
-    AppointmentFactory(
-        client=robin, start=now - datetime.timedelta(days=30), status="late_cancellation"
-    )
-    AppointmentFactory(
-        client=robin, start=now - datetime.timedelta(days=40), status="completed", unpaid=True
-    )
-
-    page = owner_client.get(reverse("clients:detail", args=[robin.public_id]))
-
-    assert page.context["signals"] == [
-        ("3 late arrivals (85 min in all)", True),
-        ("1 no-show", False),
-        ("1 late cancellation", False),
-        ("1 unpaid session", True),
-    ]
-    listing = owner_client.get(reverse("clients:list"))
-    assert "3 late arrivals (85 min in all)" in listing.content.decode()
-
-
 def test_the_owner_changes_the_wording_and_can_go_back(owner_client, practice):
-    url = reverse("clients:move_on_wording")
+    url = reverse("moving_on:wording")
     names = [row["name"] for row in owner_client.get(url).context["rows"]]
     assert len(names) == 12
 
@@ -176,4 +144,4 @@ def test_the_owner_changes_the_wording_and_can_go_back(owner_client, practice):
 
 
 def test_assistants_cannot_change_the_wording(assistant_client):
-    assert assistant_client.get(reverse("clients:move_on_wording")).status_code == 403
+    assert assistant_client.get(reverse("moving_on:wording")).status_code == 403
