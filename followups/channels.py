@@ -12,6 +12,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
+from practice.models import Membership
+
+from .kinds import Kind
 from .models import Channel
 from .wording import unsubscribe_url
 
@@ -27,15 +30,20 @@ class ChannelError(Exception):
 class EmailChannel:
     """Plain text and HTML through Django's e-mail API, with one-click unsubscribe."""
 
-    def address(self, followup):
+    def recipients(self, followup):
         if followup.invitation_id:  # to someone invited to join
-            return followup.invitation.email
+            return [followup.invitation.email]
+        if followup.kind == Kind.WORSE_ALERT:  # every owner hears of it at once
+            return owner_emails(followup.practice) or [followup.practice.email]
         if followup.client is None:  # a message to the practice itself
-            return followup.practice.contact_email()
-        return followup.client.email
+            return [followup.practice.contact_email()]
+        return [followup.client.email]
+
+    def address(self, followup):
+        return ", ".join(address for address in self.recipients(followup) if address)
 
     def send(self, followup):
-        to = self.address(followup)
+        to = [address for address in self.recipients(followup) if address]
         if not to:
             raise ChannelError("No e-mail address.", permanent=True)
         headers = {"Message-ID": f"<{followup.idempotency_key.replace(':', '.')}@followups>"}
@@ -51,7 +59,7 @@ class EmailChannel:
             subject=followup.subject,
             body=render_to_string("emails/followup-body-text.txt", context),
             from_email=followup.practice.sender,
-            to=[to],
+            to=to,
             reply_to=reply_to(followup),
             headers=headers,
         )
@@ -70,6 +78,11 @@ class EmailChannel:
         if status is not None and status.message_id is not None:
             return str(status.message_id)
         return headers["Message-ID"]
+
+
+def owner_emails(practice):
+    owners = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
+    return list(owners.order_by("pk").values_list("user__email", flat=True))
 
 
 def reply_to(followup):

@@ -12,6 +12,7 @@ def erase(client):
         client=client, status__in=(FollowUp.Status.SCHEDULED, FollowUp.Status.SENDING)
     ).count()
     FollowUp.objects.filter(client=client).delete()
+    FollowUp.objects.filter(appointment__client=client).delete()  # alerts about them
     UnverifiedText.objects.filter(client=client).delete()
     CheckIn.objects.filter(client=client).update(comment="")
     return {"messages_cancelled": planned}

@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     INSURANCE = "insurance", "Insurance expiry reminder"
     MOVE_ON = "move_on", "Message about moving on"
     INVITATION = "invitation", "Invitation to join the practice"
+    WORSE_ALERT = "worse_alert", "Alert: a client feels worse"
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,19 @@ KINDS = {
             "}}, to share its clients, bookings and messages.\n\nAccept the invitation "
             "here (the link works once, until {{ expires }}):\n{{ link }}\n\nIf you were "
             "not expecting this, you can ignore it."
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
+    # To the practice's owners, the moment a client answers "worse" (not to the client).
+    Kind.WORSE_ALERT: Spec(
+        too_late=DAYS(2),
+        too_late_why="an alert about a worse answer goes out within 2 days",
+        subject="{{ client_name }} feels worse after their session",
+        body=(
+            "{{ client_full_name }} answered the check-in after their session {{ when }}: "
+            "worse.\n\nTheir words: {{ comment }}\n\nCall them today, and look at the "
+            "session: {{ link }}"
         ),
         urgent=True,
         ruleless=True,

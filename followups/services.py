@@ -3,22 +3,18 @@
 import datetime
 import logging
 
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from clients import record
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
-from practice import dates
-from practice.models import Membership
 
 from . import signals
+from .kinds import expires
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
-from .planning import ring_after_commit
-from .wording import site_url
+from .planning import plan, ring_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -48,25 +44,20 @@ def alert_worse(checkin):
     checkin.alerted_at = timezone.now()
     checkin.save(update_fields=["alerted_at"])
     signals.checkin_worse.send(sender=CheckIn, checkin=checkin)
-    transaction.on_commit(lambda: email_worse_alert(checkin), robust=True)
+    plan_worse_alert(checkin)
 
 
-def email_worse_alert(checkin):
-    owners = Membership.objects.filter(
-        practice=checkin.practice, role=Membership.Role.OWNER
-    ).select_related("user")
-    recipients = [m.user.email for m in owners] or [checkin.practice.email]
-    url = site_url(reverse("sessions:detail", args=[checkin.appointment.public_id]))
-    send_mail(
-        subject=f"{checkin.client.first_name} feels worse after their session",
-        message=(
-            f"{checkin.client.full_name} answered the check-in after their session on "
-            f"{dates.when(checkin.appointment.start, checkin.practice)}: worse.\n\n"
-            f"Their words: {checkin.comment or '(no comment)'}\n\n"
-            f"Call them today, and look at the session: {url}"
-        ),
-        from_email=checkin.practice.sender,
-        recipient_list=[r for r in recipients if r],
+def plan_worse_alert(checkin):
+    """The owners hear of a "worse" answer through the outbox, like every other message:
+    kept, retried, and shown as failed with "Retry" if it cannot go."""
+    now = timezone.now()
+    return plan(
+        checkin.practice,
+        Kind.WORSE_ALERT,
+        key=f"worse_alert:{checkin.public_id}",
+        due_at=now,
+        expires_at=expires(Kind.WORSE_ALERT, now),
+        appointment=checkin.appointment,
     )
 
 

@@ -79,6 +79,7 @@ def context_for(followup, *, sample=False):
         "link": "",
         "intake_link": "",
     }
+    context.update(alert_context(followup))
     if sample:
         tomorrow = dates.local(timezone.now(), practice) + datetime.timedelta(days=1)
         context["when"] = "on " + dates.when(tomorrow.replace(hour=10, minute=0), practice)
@@ -109,6 +110,21 @@ def token_links(followup):
     if followup.kind == Kind.INVITATION and followup.invitation:
         return {"link": lambda: invitation_link(followup.invitation)}
     return {}
+
+
+def alert_context(followup):
+    """The names an alert to the practice about a "worse" answer may use."""
+    if followup.kind != Kind.WORSE_ALERT or followup.appointment is None:
+        return {}
+    appointment = followup.appointment
+    checkin = CheckIn.objects.filter(appointment=appointment).select_related("client").first()
+    client = checkin.client if checkin else appointment.client
+    return {
+        "client_name": client.first_name,
+        "client_full_name": client.full_name,
+        "comment": (checkin.comment if checkin else "") or "(no comment)",
+        "link": site_url(reverse("sessions:detail", args=[appointment.public_id])),
+    }
 
 
 def invitation_link(invitation):

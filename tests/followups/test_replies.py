@@ -6,6 +6,7 @@ from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
 
 from clients.models import ConsentEvent
+from followups import dispatch
 from followups.wording import unsubscribe_token
 
 from ..factories import CheckInFactory, ClientFactory
@@ -42,6 +43,7 @@ def test_worse_alerts_the_therapist_at_once(
     assert "has been told and will contact you today" in response.content.decode()
     checkin.refresh_from_db()
     assert checkin.alerted_at is not None
+    dispatch.dispatch()  # the alert goes through the outbox like every message
     [alert] = mail.outbox
     assert alert.to == [owner.email]
     assert "Robin feels worse" in alert.subject
@@ -60,6 +62,7 @@ def test_a_second_worse_does_not_alert_twice(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("checkin_reply", args=[token]), {"answer": "worse"})
         client.post(reverse("checkin_reply", args=[token]), {"answer": "worse", "comment": "+"})
+    dispatch.dispatch()
 
     assert len(mail.outbox) == 1
 
@@ -223,3 +226,29 @@ def test_another_practices_unverified_text_is_not_on_my_dashboard(
     twilio_post(client, settings, "STOP", signature="x")
 
     assert "A text said to be from" not in owner_client.get(reverse("dashboard")).content.decode()
+
+
+def test_an_alert_the_mail_server_refused_is_retried_and_then_sent(
+    client, checkin_and_token, owner, settings, django_capture_on_commit_callbacks
+):
+    from followups.models import FollowUp, Kind
+
+    from .test_dispatch import FlakyBackend
+
+    settings.EMAIL_BACKEND = "tests.followups.test_dispatch.FlakyBackend"
+    FlakyBackend.fail, FlakyBackend.permanent = 1, False
+    _, token = checkin_and_token
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("checkin_reply", args=[token]), {"answer": "worse"})
+
+    dispatch.dispatch()
+    alert = FollowUp.objects.get(kind=Kind.WORSE_ALERT)
+    assert (alert.status, alert.attempts, mail.outbox) == ("scheduled", 1, [])
+    assert "connection lost" in alert.last_error
+
+    alert.due_at = alert.created_at  # the back-off has passed
+    alert.save(update_fields=["due_at"])
+    dispatch.dispatch()
+    alert.refresh_from_db()
+    assert alert.status == "sent" and alert.to == owner.email
+    assert [m.to for m in mail.outbox] == [[owner.email]]
