@@ -21,25 +21,20 @@ from practice.models import AuditEvent
 from .models import Client
 
 ERASED_NAME = "Erased"
+NAME_WHEN_ERASED = {"first_name": ERASED_NAME, "last_name": "client"}
+
+
+def blank_value(name):
+    """What an erased client keeps in a personal field: nothing (its empty value)."""
+    field = Client._meta.get_field(name)
+    if field.null:
+        return None
+    return field.get_default() if field.has_default() else ""
+
+
 PERSONAL_FIELDS = {
-    "first_name": ERASED_NAME,
-    "last_name": "client",
-    "pronouns": "",
-    "date_of_birth": None,
-    "email": "",
-    "mobile": "",
-    "address": "",
-    "emergency_contact_name": "",
-    "emergency_contact_phone": "",
-    "email_consent": False,
-    "sms_consent": False,
-    "source_detail": "",
-    "tags": "",
-    "private_notes": "",
-    "red_flags": [],
-    "has_red_flags": False,
-    "allergies": "",
-    "undeliverable": {},
+    name: NAME_WHEN_ERASED.get(name, blank_value(name))
+    for name in (*Client.CONTACT_DETAILS, *Client.OTHER_PERSONAL_DETAILS)
 }
 
 

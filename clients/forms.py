@@ -14,20 +14,7 @@ from .models import Channel, Client, MoveMethod, MoveReason
 
 TEXT_LIMIT = 1000
 # The intake answers that are the client's contact details (the rest is health and wishes).
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "pronouns",
-    "date_of_birth",
-    "email",
-    "mobile",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "preferred_channel",
-    "email_consent",
-    "sms_consent",
-)
+CONTACT_FIELDS = (*Client.CONTACT_DETAILS, "preferred_channel", "email_consent", "sms_consent")
 
 
 def normalise_phone(value, region):
@@ -298,18 +285,7 @@ class ClientForm(ContactRulesMixin, forms.ModelForm):
     class Meta:
         model = Client
         fields = (
-            "first_name",
-            "last_name",
-            "pronouns",
-            "date_of_birth",
-            "email",
-            "mobile",
-            "address",
-            "emergency_contact_name",
-            "emergency_contact_phone",
-            "preferred_channel",
-            "email_consent",
-            "sms_consent",
+            *CONTACT_FIELDS,
             "source",
             "source_detail",
             "status",

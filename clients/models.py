@@ -26,6 +26,31 @@ CONSENT_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
 
 class Client(TenantModel):
+    # A client's personal details, named once: the client form, the intake form, applying
+    # a form to the record and erasure all start from these two lists.
+    CONTACT_DETAILS = (
+        "first_name",
+        "last_name",
+        "pronouns",
+        "date_of_birth",
+        "email",
+        "mobile",
+        "address",
+        "emergency_contact_name",
+        "emergency_contact_phone",
+    )
+    OTHER_PERSONAL_DETAILS = (
+        "email_consent",
+        "sms_consent",
+        "source_detail",
+        "tags",
+        "private_notes",
+        "red_flags",
+        "has_red_flags",
+        "allergies",
+        "undeliverable",
+    )
+
     class Status(models.TextChoices):
         PROSPECT = "prospect", "Prospect"
         ACTIVE = "active", "Active"

@@ -11,14 +11,7 @@ from .timeline import Entry
 
 # Answers copied onto the client record when a submission is applied.
 CLIENT_FIELDS = (
-    "first_name",
-    "last_name",
-    "pronouns",
-    "email",
-    "mobile",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
+    *(name for name in Client.CONTACT_DETAILS if name != "date_of_birth"),  # parsed apart
     "preferred_channel",
     "source",
     "source_detail",
