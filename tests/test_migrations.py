@@ -36,3 +36,57 @@ def test_a_practice_without_an_address_takes_its_owners_for_replies(transactiona
     from practice.models import Practice
 
     assert Practice.objects.get(pk=practice.pk).email == "owner@example.com"
+
+
+def test_a_database_from_before_this_change_migrates_with_its_rows(transactional_db):
+    """Migrate back to the last landed schema (follow-ups 0010, practice 0008), write rows
+    there, and migrate forward again: the rows, rules and messages stay as they were."""
+    import datetime
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    executor = MigrationExecutor(connection)
+    landed = [("followups", "0010_invitations"), ("practice", "0008_evidence_triggers")]
+    landed += [n for n in executor.loader.graph.leaf_nodes() if n[0] not in dict(landed)]
+    executor.migrate(landed)
+    old = executor.loader.project_state(landed).apps
+    practice = old.get_model("practice", "Practice").objects.create(
+        name="Landed", slug="landed", email="hello@landed.example"
+    )
+    client = old.get_model("clients", "Client").objects.create(
+        practice=practice,
+        first_name="Ada",
+        last_name="Stone",
+        public_id=uuid.uuid4(),
+        undeliverable={},
+        red_flags=[],
+    )
+    old.get_model("followups", "Rule").objects.create(
+        practice=practice, kind="checkin", body="Hi {{ first_name }}", public_id=uuid.uuid4()
+    )
+    now = timezone.now()
+    old.get_model("followups", "FollowUp").objects.create(
+        practice=practice,
+        client=client,
+        kind="reminder",
+        channel="email",
+        due_at=now,
+        expires_at=now + datetime.timedelta(days=1),
+        idempotency_key="landed:1",
+        public_id=uuid.uuid4(),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from django_scopes import scopes_disabled
+
+    from followups.models import FollowUp, Rule
+
+    with scopes_disabled():
+        rule = Rule.objects.get(practice_id=practice.pk)
+        assert (rule.kind, rule.body, rule.text) == ("checkin", "Hi {{ first_name }}", "")
+        assert FollowUp.objects.get(idempotency_key="landed:1").status == "scheduled"
