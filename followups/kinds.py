@@ -39,6 +39,8 @@ class Spec:
     dispatcher checks it again at send time, so a long outage cannot send it late either.
     """
 
+    # The idempotency key: its cause, so that planning it twice finds the first row.
+    key: str
     too_late: datetime.timedelta
     too_late_why: str
     subject: str
@@ -68,6 +70,7 @@ NOW = datetime.timedelta(0)
 
 KINDS = {
     Kind.CHECKIN: Spec(
+        key="checkin:{appointment}",
         timing={"days": 1, "at_time": AT(10)},
         editable=("days", "at_time"),
         too_late=DAYS(1),
@@ -85,6 +88,7 @@ KINDS = {
         urgent=True,
     ),
     Kind.THANK_YOU: Spec(
+        key="thank_you:{client}",
         timing={"days": 1, "at_time": AT(12)},
         editable=("days", "at_time"),
         too_late=DAYS(3),
@@ -104,6 +108,7 @@ KINDS = {
         marketing=True,
     ),
     Kind.REMINDER: Spec(
+        key="reminder:{appointment}",
         timing={"hours": 24},
         editable=("hours",),
         too_late=NOW,
@@ -123,6 +128,7 @@ KINDS = {
         urgent=True,
     ),
     Kind.CANCELLATION: Spec(
+        key="cancellation:{appointment}:{step}",
         timing={"sequence": "0, 3, 10", "at_time": AT(10)},
         editable=("sequence", "at_time"),
         too_late=DAYS(2),
@@ -142,6 +148,7 @@ KINDS = {
         marketing=True,
     ),
     Kind.LAPSED: Spec(
+        key="lapsed:{client}:{last_visit}",
         timing={"margin_percent": 50, "at_time": AT(10)},
         editable=("margin_percent", "at_time"),
         too_late=DAYS(3),
@@ -159,6 +166,7 @@ KINDS = {
         marketing=True,
     ),
     Kind.COMPLAINT: Spec(
+        key="complaint:{complaint}",
         timing={"days": 3, "at_time": AT(10)},
         editable=("days", "at_time"),
         too_late=DAYS(3),
@@ -175,6 +183,7 @@ KINDS = {
         urgent=True,
     ),
     Kind.INTAKE_LINK: Spec(
+        key="intake_link:{client}:{at}",
         timing={},
         editable=(),
         too_late=DAYS(3),
@@ -193,6 +202,7 @@ KINDS = {
         urgent=True,
     ),
     Kind.INSURANCE: Spec(
+        key="insurance:{practice}:{ends}:{days}",
         timing={"sequence": "30, 7", "at_time": AT(9)},
         editable=("sequence", "at_time"),
         too_late=NOW,
@@ -205,6 +215,7 @@ KINDS = {
         urgent=True,
     ),
     Kind.MOVE_ON: Spec(
+        key="move_on:{move}",
         timing={},
         editable=(),
         too_late=DAYS(7),
@@ -216,6 +227,7 @@ KINDS = {
         prewritten=True,
     ),
     Kind.INVITATION: Spec(
+        key="invitation:{invitation}",
         timing={},
         editable=(),
         too_late=DAYS(7),
@@ -232,6 +244,7 @@ KINDS = {
     ),
     # To the practice's owners, the moment a client answers "worse" (not to the client).
     Kind.WORSE_ALERT: Spec(
+        key="worse_alert:{checkin}",
         too_late=DAYS(2),
         too_late_why="an alert about a worse answer goes out within 2 days",
         subject="{{ client_name }} feels worse after their session",
@@ -250,6 +263,11 @@ MARKETING_KINDS = {kind for kind, spec in KINDS.items() if spec.marketing}
 RULELESS_KINDS = {kind for kind, spec in KINDS.items() if spec.ruleless}
 PREWRITTEN_KINDS = {kind for kind, spec in KINDS.items() if spec.prewritten}
 TEXTED_KINDS = {kind for kind, spec in KINDS.items() if spec.text}
+
+
+def key_for(kind, **cause):
+    """The idempotency key of a message of `kind` for this cause (public ids, dates)."""
+    return KINDS[kind].key.format(**cause)
 
 
 def expires(kind, cause_at):

@@ -16,7 +16,7 @@ from clients.models import Client
 from practice.models import Practice
 from sessions.models import Appointment
 
-from .kinds import RULELESS_KINDS, Kind, expires, too_late_reason
+from .kinds import RULELESS_KINDS, Kind, expires, key_for, too_late_reason
 from .models import Channel, FollowUp
 from .rules import choose_channel, practice_tz, rule_for, text_before_quiet_hours
 from .tasks import ring
@@ -141,7 +141,7 @@ def plan_checkin(appointment):
     return plan(
         practice,
         Kind.CHECKIN,
-        key=f"checkin:{appointment.public_id}",
+        key=key_for(Kind.CHECKIN, appointment=appointment.public_id),
         due_at=due,
         expires_at=expires(Kind.CHECKIN, due),
         client=appointment.client,
@@ -156,7 +156,7 @@ def plan_thank_you(appointment):
     return plan(
         practice,
         Kind.THANK_YOU,
-        key=f"thank_you:{appointment.client.public_id}",
+        key=key_for(Kind.THANK_YOU, client=appointment.client.public_id),
         due_at=due,
         expires_at=expires(Kind.THANK_YOU, due),
         client=appointment.client,
@@ -169,7 +169,9 @@ def plan_reminder(appointment):
     practice = appointment.practice
     rule = rule_for(practice, Kind.REMINDER)
     due = appointment.start - datetime.timedelta(hours=rule.hours)
-    existing = FollowUp.objects.filter(idempotency_key=f"reminder:{appointment.public_id}")
+    existing = FollowUp.objects.filter(
+        idempotency_key=key_for(Kind.REMINDER, appointment=appointment.public_id)
+    )
     moved = existing.filter(status=FollowUp.Status.SCHEDULED).update(
         due_at=due, expires_at=expires(Kind.REMINDER, appointment.start)
     )
@@ -180,7 +182,7 @@ def plan_reminder(appointment):
     return plan(
         practice,
         Kind.REMINDER,
-        key=f"reminder:{appointment.public_id}",
+        key=key_for(Kind.REMINDER, appointment=appointment.public_id),
         expires_at=expires(Kind.REMINDER, appointment.start),
         due_at=max(due, timezone.now()),
         client=appointment.client,
@@ -207,7 +209,7 @@ def plan_cancellation_sequence(appointment):
             plan(
                 practice,
                 Kind.CANCELLATION,
-                key=f"cancellation:{appointment.public_id}:{step}",
+                key=key_for(Kind.CANCELLATION, appointment=appointment.public_id, step=step),
                 expires_at=expires(Kind.CANCELLATION, due),
                 due_at=max(due, now),
                 client=appointment.client,
@@ -224,7 +226,7 @@ def plan_intake_link(client):
     return plan(
         client.practice,
         Kind.INTAKE_LINK,
-        key=f"intake_link:{client.public_id}:{now.timestamp()}",
+        key=key_for(Kind.INTAKE_LINK, client=client.public_id, at=now.timestamp()),
         due_at=now,
         expires_at=expires(Kind.INTAKE_LINK, now),
         client=client,
@@ -244,7 +246,7 @@ def plan_complaint_followup(practice, client, complaint_key, due_at):
 
 
 def complaint_followup_key(complaint_key):
-    return f"complaint:{complaint_key}"
+    return key_for(Kind.COMPLAINT, complaint=complaint_key)
 
 
 def complaint_followup(practice, complaint_key):
@@ -307,7 +309,11 @@ def plan_lapsed(practice, today=None):
             plan(
                 practice,
                 Kind.LAPSED,
-                key=f"lapsed:{client.public_id}:{row['last_visit'].date().isoformat()}",
+                key=key_for(
+                    Kind.LAPSED,
+                    client=client.public_id,
+                    last_visit=row["last_visit"].date().isoformat(),
+                ),
                 due_at=due,
                 expires_at=expires(Kind.LAPSED, due),
                 client=client,
@@ -333,7 +339,9 @@ def plan_insurance(practice, today=None):
             plan(
                 practice,
                 Kind.INSURANCE,
-                key=f"insurance:{practice.public_id}:{ends.isoformat()}:{days}",
+                key=key_for(
+                    Kind.INSURANCE, practice=practice.public_id, ends=ends.isoformat(), days=days
+                ),
                 due_at=rule.at(day, practice_tz(practice)),
                 expires_at=expires(Kind.INSURANCE, policy_ends),
             )

@@ -12,7 +12,7 @@ from clients.models import Client, hash_token
 from clients.timeline import Entry
 
 from . import signals
-from .kinds import expires
+from .kinds import expires, key_for
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
 from .planning import plan, ring_after_commit
 
@@ -54,7 +54,7 @@ def plan_worse_alert(checkin):
     return plan(
         checkin.practice,
         Kind.WORSE_ALERT,
-        key=f"worse_alert:{checkin.public_id}",
+        key=key_for(Kind.WORSE_ALERT, checkin=checkin.public_id),
         due_at=now,
         expires_at=expires(Kind.WORSE_ALERT, now),
         appointment=checkin.appointment,

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, MoveMethod, MoveOn, MoveOnTemplate, MoveReason, Referral
-from followups.kinds import expires
+from followups.kinds import expires, key_for
 from followups.models import FollowUp, Kind
 from followups.planning import plan
 from followups.wording import render_text
@@ -103,7 +103,7 @@ def move_client_on(client, *, reason, method, practitioners, message, by):
     record.followup = plan(
         client.practice,
         Kind.MOVE_ON,
-        key=f"move_on:{record.public_id}",
+        key=key_for(Kind.MOVE_ON, move=record.public_id),
         due_at=now,
         expires_at=expires(Kind.MOVE_ON, now),
         client=client,

@@ -25,6 +25,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.models import hash_token
 from followups import planning
+from followups.kinds import key_for
 from followups.models import FollowUp, Kind
 from practice import audit
 from practice.forms import submit_helper
@@ -62,7 +63,7 @@ def invite(practice, email, role, by):
     planning.plan(
         practice,
         Kind.INVITATION,
-        key=f"invitation:{invitation.public_id}",
+        key=key_for(Kind.INVITATION, invitation=invitation.public_id),
         due_at=now,
         expires_at=invitation.expires_at,
         invitation=invitation,
