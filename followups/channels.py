@@ -14,7 +14,8 @@ from django.utils.module_loading import import_string
 
 from practice.models import Membership
 
-from .kinds import Kind
+from . import attachments
+from .kinds import KINDS, Kind
 from .models import Channel
 from .wording import unsubscribe_url
 
@@ -33,6 +34,8 @@ class EmailChannel:
     def recipients(self, followup):
         if followup.invitation_id:  # to someone invited to join
             return [followup.invitation.email]
+        if KINDS[followup.kind].to_given_address:
+            return [followup.to]
         if followup.kind == Kind.WORSE_ALERT:  # every owner hears of it at once
             return owner_emails(followup.practice) or [followup.practice.email]
         if followup.client is None:  # a message to the practice itself
@@ -66,6 +69,8 @@ class EmailChannel:
         message.attach_alternative(
             render_to_string("emails/followup-body-html.html", context), "text/html"
         )
+        for name, content, mimetype in attachments.for_followup(followup):
+            message.attach(name, content, mimetype)
         # Through django-anymail the provider echoes this back in its delivery reports.
         message.metadata = {"followup": str(followup.public_id)}
         try:
@@ -88,7 +93,7 @@ def owner_emails(practice):
 def reply_to(followup):
     """Replies go to the practice's address (set from its owner's when it is made), except
     on what is sent to the practice itself. No query here: a send touches no database."""
-    if followup.client is None and followup.invitation_id is None:
+    if KINDS[followup.kind].to_practice:
         return None
     return [followup.practice.email] if followup.practice.email else None
 

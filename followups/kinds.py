@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     MOVE_ON = "move_on", "Message about moving on"
     INVITATION = "invitation", "Invitation to join the practice"
     WORSE_ALERT = "worse_alert", "Alert: a client feels worse"
+    REFERRAL_LIST = "referral_list", "List of colleagues for an enquirer"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Spec:
     marketing: bool = False  # tries to win business: never to a moved-on or inactive client
     ruleless: bool = False  # planned by a person's action, not by a rule the practice sets
     prewritten: bool = False  # the therapist wrote the body for this one client
+    to_practice: bool = False  # to the practice's own people, so no reply-to
+    to_given_address: bool = False  # to the address typed when it was asked for
 
 
 def DAYS(n):
@@ -213,6 +216,7 @@ KINDS = {
             "expires on {{ expires }}. Renew it and update the date in Settings."
         ),
         urgent=True,
+        to_practice=True,
     ),
     Kind.MOVE_ON: Spec(
         key="move_on:{move}",
@@ -255,6 +259,20 @@ KINDS = {
         ),
         urgent=True,
         ruleless=True,
+        to_practice=True,
+    ),
+    # To someone the practice cannot take on: its list of colleagues (a PDF that the top
+    # floor attaches, see followups/attachments.py) under the therapist's own note.
+    Kind.REFERRAL_LIST: Spec(
+        key="referral_list:{request}",
+        too_late=DAYS(2),
+        too_late_why="a list of colleagues goes out within 2 days of asking",
+        subject="Recommended practitioners from {{ practice }}",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
+        to_given_address=True,
     ),
 }
 

@@ -34,6 +34,7 @@ def plan(
     step=0,
     body="",
     invitation=None,
+    to="",
 ):
     """Add a follow-up unless its rule is off or the same one exists; return it or None.
 
@@ -56,6 +57,7 @@ def plan(
             "step": step,
             "body": body,
             "invitation": invitation,
+            "to": to,
             "status": FollowUp.Status.SKIPPED if late else FollowUp.Status.SCHEDULED,
             "skip_reason": too_late_reason(kind) if late else "",
         },

@@ -12,8 +12,12 @@ class FrontConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from followups import attachments
+        from followups.kinds import Kind
         from sessions.models import Appointment
 
+        from . import colleagues
         from .dashboard import forget_figures
 
+        attachments.register(Kind.REFERRAL_LIST, colleagues.attachment)
         post_save.connect(forget_figures, sender=Appointment, dispatch_uid="dashboard-figures")

@@ -3,7 +3,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_POST
 from practice.models import Practitioner
 from practice.tenancy import get_for_practice, practice_required
 
-from . import colleagues, tasks
+from . import colleagues
 
 
 class PractitionerForm(forms.ModelForm):
@@ -119,10 +118,7 @@ def referral_send(request):
         form.add_error(None, NOBODY_TO_SEND)
     if not form.is_valid():  # the page again, with what was typed and why it did not go
         return referral_list(request, send_form=form)
-    practice_id, data = request.practice.pk, form.cleaned_data
-    transaction.on_commit(
-        lambda: tasks.send_referral_list.delay(practice_id, data["to"], data["note"]),
-        robust=True,
-    )
+    data = form.cleaned_data
+    colleagues.send_list(request.practice, data["to"], data["note"])
     messages.success(request, f"The list of colleagues is on its way to {data['to']}.")
     return redirect("practice:referrals")

@@ -4,6 +4,8 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
+from followups import dispatch
+from followups.models import FollowUp, Kind
 from practice.front.tasks import send_referral_list
 from practice.models import Practitioner
 
@@ -48,23 +50,39 @@ def test_the_printable_list_shows_only_colleagues_taking_clients(owner_client, p
     assert "Lee Park" not in text
 
 
-def test_the_list_is_e_mailed_as_a_pdf(owner_client, practice, django_capture_on_commit_callbacks):
+def test_the_list_is_e_mailed_as_a_pdf_through_the_outbox(owner_client, practice):
     add(practice, "Sam Okafor", profession="massage")
+    practice.email = "hello@calmhands.example"
+    practice.save()
 
-    with django_capture_on_commit_callbacks(execute=False) as queued:
-        owner_client.post(
-            reverse("practice:referral_send"),
-            {"to": "enquirer@example.com", "note": "Sorry, I am full."},
-        )
-    assert len(queued) == 1
-    send_referral_list.apply(args=[practice.pk, "enquirer@example.com", "Sorry, I am full."])
+    owner_client.post(
+        reverse("practice:referral_send"),
+        {"to": "enquirer@example.com", "note": "Sorry, I am full."},
+    )
+    row = FollowUp.objects.get(kind=Kind.REFERRAL_LIST)
+    assert (row.status, row.to, mail.outbox) == ("scheduled", "enquirer@example.com", [])
+    dispatch.dispatch()
 
     [email] = mail.outbox
     assert email.to == ["enquirer@example.com"]
+    assert email.reply_to == ["hello@calmhands.example"]
+    assert email.subject == f"Recommended practitioners from {practice.name}"
     assert email.body.startswith("Sorry, I am full.")
     name, content, mimetype = email.attachments[0]
     assert name == "recommended-practitioners.pdf"
     assert mimetype == "application/pdf" and content.startswith(b"%PDF")
+    row.refresh_from_db()
+    assert row.status == "sent"
+
+
+def test_a_list_queued_before_the_outbox_still_goes_out(practice):
+    add(practice, "Sam Okafor", profession="massage")
+
+    send_referral_list.apply(args=[practice.pk, "enquirer@example.com", "Sorry, I am full."])
+    dispatch.dispatch()
+
+    [email] = mail.outbox
+    assert email.to == ["enquirer@example.com"] and email.attachments
 
 
 def test_a_full_practice_answers_new_clients_with_its_colleagues(client, practice):
@@ -110,9 +128,15 @@ def test_a_bad_address_is_marked_next_to_the_field_and_the_message_is_kept(owner
     assert 'value="not-an-address"' in html and "Sorry, I am full." in html
 
 
-def test_the_task_sends_no_empty_list(practice):
-    add(practice, "Lee Park", profession="physio", accepting=False)
+def test_a_list_emptied_after_asking_is_not_sent_and_says_why(owner_client, practice):
+    lee = add(practice, "Lee Park", profession="physio")
+    owner_client.post(reverse("practice:referral_send"), {"to": "enquirer@example.com"})
+    lee.accepting = False
+    lee.save()
 
-    send_referral_list.apply(args=[practice.pk, "enquirer@example.com", ""])
+    dispatch.dispatch()
 
     assert mail.outbox == []
+    row = FollowUp.objects.get(kind=Kind.REFERRAL_LIST)
+    assert row.status == "failed"
+    assert row.last_error == "Nobody on the list takes new clients now."

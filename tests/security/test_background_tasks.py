@@ -21,6 +21,7 @@ from pypdf import PdfReader
 from clients import erasure
 from clients.models import Client
 from complaints.models import IncidentReport
+from followups import dispatch
 from followups.models import FollowUp
 from practice.celery import app
 from practice.models import Heartbeat, Practitioner
@@ -118,6 +119,7 @@ def referral_list_case(practice):
     )
 
     def check():
+        dispatch.dispatch()  # the task plans an outbox row; the dispatcher sends it
         [attachment] = mail.outbox[-1].attachments
         reader = PdfReader(io.BytesIO(attachment[1]))
         text = "\n".join(page.extract_text() for page in reader.pages)
