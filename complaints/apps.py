@@ -7,12 +7,16 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self):
         from clients import erasure, record, timeline
-        from followups.signals import checkin_worse
+        from followups import attachments
+        from followups.kinds import Kind
+        from followups.signals import checkin_worse, followup_finished
 
-        from . import services
+        from . import sending, services
         from .erasure import ERASER
 
         checkin_worse.connect(opened_by_worse_answer, dispatch_uid="complaints-incident")
+        followup_finished.connect(sending.follow, dispatch_uid="complaints-report-sent")
+        attachments.register(Kind.INSURER_REPORT, sending.attachment)
         timeline.register(services.timeline_entries)
         erasure.register(ERASER)
         record.register(services.record_part)

@@ -251,6 +251,14 @@ class IncidentReport(TenantModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The outbox row that e-mails it (complaints/sending.py), like every other message.
+    followup = models.OneToOneField(
+        "followups.FollowUp",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="insurer_report",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -10,7 +10,7 @@ from clients import record
 from clients.timeline import Entry
 from followups.planning import plan_complaint_followup
 
-from . import reports, tasks
+from . import reports, sending
 from .models import Complaint, ComplaintStep, Incident, IncidentReport, sha256_json
 
 Step = ComplaintStep.Step
@@ -107,7 +107,8 @@ def make_report(incident, user, *, sent_to="", cover_message="", status):
 
 
 def request_report(incident, user, *, sent_to, cover_message):
-    """Ask for the report to be made and e-mailed by a worker; the page answers at once."""
+    """Ask for the report to be made and e-mailed through the outbox; the page answers at
+    once (the dispatcher makes the PDF before its first try)."""
     report = IncidentReport.objects.create(
         practice=incident.practice,
         incident=incident,
@@ -116,7 +117,7 @@ def request_report(incident, user, *, sent_to, cover_message):
         cover_message=cover_message,
         status=IncidentReport.Status.QUEUED,
     )
-    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
+    sending.send(report)
     return report
 
 

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import reports, services, tasks
+from . import reports, sending, services
 from .forms import ComplaintForm, IncidentForm, SendReportForm, StepForm
 from .models import Complaint, ComplaintStep, Incident, IncidentReport
 
@@ -249,11 +248,10 @@ def incident_report_send(request, public_id):
 @require_POST
 @owner_required
 def report_resend(request, public_id):
-    report = get_for_practice(request, IncidentReport.objects.defer("pdf"), public_id=public_id)
-    IncidentReport.objects.filter(pk=report.pk, status=IncidentReport.Status.FAILED).update(
-        status=IncidentReport.Status.QUEUED, last_error=""
+    report = get_for_practice(
+        request, IncidentReport.objects.defer("pdf").select_related("followup"), public_id=public_id
     )
-    transaction.on_commit(lambda: tasks.queue(report.pk), robust=True)
+    sending.send_again(report)
     messages.success(request, "Sending it again.")
     return redirect("complaints:incident", report.incident.public_id)
 

@@ -60,7 +60,8 @@ class EmailChannel:
         context = {"followup": followup, "body": followup.body, "unsubscribe_url": unsubscribe}
         message = EmailMultiAlternatives(
             subject=followup.subject,
-            body=render_to_string("emails/followup-body-text.txt", context),
+            # As written: no trailing blank lines (an insurer gets the covering note exactly).
+            body=render_to_string("emails/followup-body-text.txt", context).strip(),
             from_email=followup.practice.sender,
             to=to,
             reply_to=reply_to(followup),

@@ -38,7 +38,7 @@ from django_scopes import scope, scopes_disabled
 from clients.models import Client
 from sessions.models import Appointment
 
-from . import wording
+from . import signals, wording
 from .channels import CHANNELS, ChannelError
 from .kinds import too_late_reason
 from .models import URGENT_KINDS, Attempt, Channel, FollowUp, Kind
@@ -301,6 +301,12 @@ def finish(followup, status, tried=None, **fields):
         updated = until_it_lands(lambda: update_with_log(mine, values, tried))
     if not updated:
         log.warning("Follow-up %s was taken over by another dispatcher", followup.pk)
+    elif tried is not None:
+        for _receiver, result in signals.followup_finished.send_robust(
+            sender=FollowUp, followup=followup, status=status, fields=values
+        ):
+            if isinstance(result, Exception):
+                log.warning("A listener of follow-up %s failed: %r", followup.pk, result)
     return status
 
 

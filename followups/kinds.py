@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     INVITATION = "invitation", "Invitation to join the practice"
     WORSE_ALERT = "worse_alert", "Alert: a client feels worse"
     REFERRAL_LIST = "referral_list", "List of colleagues for an enquirer"
+    INSURER_REPORT = "insurer_report", "Incident report to the insurer"
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,21 @@ KINDS = {
         too_late=DAYS(2),
         too_late_why="a list of colleagues goes out within 2 days of asking",
         subject="Recommended practitioners from {{ practice }}",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
+        to_given_address=True,
+    ),
+    # An incident report to the insurer: the kept PDF (attached by the complaints app, see
+    # followups/attachments.py) under the therapist's covering message.
+    Kind.INSURER_REPORT: Spec(
+        key="insurer_report:{report}",
+        too_late=DAYS(30),
+        too_late_why="an incident report goes out within 30 days of asking",
+        subject=(
+            "Incident report from {{ practice }}{% if policy %}, policy {{ policy }}{% endif %}"
+        ),
         body="",
         urgent=True,
         ruleless=True,

@@ -305,6 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
     "purge-erased-clients": {"task": "clients.tasks.purge_erased", "schedule": 60.0 * 60 * 24},
+    # Reports asked for before they went through the outbox get their row (then nothing).
     "send-waiting-reports": {
         "task": "complaints.tasks.send_waiting_reports",
         "schedule": 60.0 * 5,

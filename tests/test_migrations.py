@@ -39,7 +39,8 @@ def test_a_practice_without_an_address_takes_its_owners_for_replies(transactiona
 
 
 def test_a_database_from_before_this_change_migrates_with_its_rows(transactional_db):
-    """Migrate back to the last landed schema (follow-ups 0010, practice 0008), write rows
+    """Migrate back to the last landed schema (follow-ups 0010, practice 0008, complaints
+    0004), write rows
     there, and migrate forward again: the rows, rules and messages stay as they were."""
     import datetime
 
@@ -48,7 +49,11 @@ def test_a_database_from_before_this_change_migrates_with_its_rows(transactional
     from django.utils import timezone
 
     executor = MigrationExecutor(connection)
-    landed = [("followups", "0010_invitations"), ("practice", "0008_evidence_triggers")]
+    landed = [
+        ("followups", "0010_invitations"),
+        ("practice", "0008_evidence_triggers"),
+        ("complaints", "0004_incident_recorded_by"),
+    ]
     landed += [n for n in executor.loader.graph.leaf_nodes() if n[0] not in dict(landed)]
     executor.migrate(landed)
     old = executor.loader.project_state(landed).apps

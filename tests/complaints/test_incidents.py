@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from complaints import reports, services, tasks
+from complaints import reports, sending, services, tasks
 from complaints.models import Incident, IncidentReport
+from followups import dispatch
+from followups.models import FollowUp
 from practice.models import Membership
 from sessions import services as session_services
 
@@ -133,9 +135,9 @@ def test_sending_the_report_e_mails_the_pdf_and_keeps_the_copy(
             reverse("complaints:report_send", args=[incident.public_id]),
             {"to": "claims@mutual.example", "cover_message": "Please find my report attached."},
         )
-    assert len(queued) == 1  # the task goes to the broker only after the commit
+    assert len(queued) == 1  # the dispatcher is rung only after the commit
     report = IncidentReport.objects.get()
-    tasks.send_report.apply(args=[report.pk])
+    dispatch.dispatch()
 
     [message] = mail.outbox
     assert message.to == ["claims@mutual.example"]
@@ -169,12 +171,15 @@ def test_a_report_that_cannot_be_sent_retries_then_shows_failed(
     report = services.make_report(
         incident, owner, sent_to="claims@mutual.example", status=IncidentReport.Status.QUEUED
     )
+    sending.send(report)
 
-    tasks.send_report.apply(args=[report.pk])  # eager: its retries run at once
+    for _ in range(settings.FOLLOWUP_MAX_ATTEMPTS):  # each try once its back-off has passed
+        FollowUp.objects.filter(pk=report.followup_id).update(due_at=timezone.now())
+        dispatch.dispatch()
 
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.FAILED
-    assert report.attempts == tasks.MAX_TRIES
+    assert report.attempts == settings.FOLLOWUP_MAX_ATTEMPTS
     assert "mail server down" in report.last_error
     page = owner_client.get(reverse("complaints:incident", args=[incident.public_id]))
     assert "mail server down" in page.content.decode() and "Send again" in page.content.decode()
@@ -204,25 +209,19 @@ def test_assistants_cannot_open_incidents(assistant_client, practice):
     )
 
 
-def test_a_report_left_waiting_is_sent_by_the_sweep(insured, owner):
+def test_a_report_queued_before_the_outbox_is_given_its_row_and_sent(insured, owner):
     incident = IncidentFactory(client__practice=insured)
     report = services.make_report(
         incident, owner, sent_to="claims@mutual.example", status=IncidentReport.Status.QUEUED
     )
-    IncidentReport.objects.filter(pk=report.pk).update(
-        created_at=timezone.now() - datetime.timedelta(minutes=10)
-    )
-    from practice.celery import app
 
-    app.conf.task_always_eager = True  # run what the sweep queues, here
-    try:
-        assert tasks.send_waiting_reports() == 1
-    finally:
-        app.conf.task_always_eager = False
+    assert tasks.send_waiting_reports() == 1
+    dispatch.dispatch()
 
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.SENT
     assert len(mail.outbox) == 1
+    assert tasks.send_waiting_reports() == 0
 
 
 def test_an_assistant_reads_back_the_incident_they_recorded_and_no_other(

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from complaints import reports, tasks
+from complaints import reports, sending
 from complaints.models import IncidentReport
+from followups import dispatch
 from followups.models import FollowUp, Kind
 
 from ..factories import (
@@ -146,9 +147,8 @@ def test_sending_answers_at_once_and_the_worker_makes_the_pdf(
     assert "{#" not in listing.content.decode() and "comment" not in listing.content.decode()
     assert 'hx-trigger="every 3s"' in listing.content.decode()
 
-    [ring] = queued
-    ring()
-    tasks.send_report.apply(args=[report.pk])
+    assert len(queued) == 1  # the dispatcher is rung only after the commit
+    dispatch.dispatch()  # the worker's tick: makes the PDF once, then sends it
 
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.SENT
@@ -172,7 +172,8 @@ def test_a_report_that_cannot_be_made_shows_failed_and_can_be_sent_again(
         raise ValueError("a bad value")
 
     monkeypatch.setattr(reports, "render_pdf", broken)
-    tasks.send_report.apply(args=[report.pk])
+    sending.send(report)
+    dispatch.dispatch()
 
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.FAILED
@@ -185,7 +186,7 @@ def test_a_report_that_cannot_be_made_shows_failed_and_can_be_sent_again(
 
     monkeypatch.setattr(reports, "render_pdf", real_render)
     owner_client.post(reverse("complaints:report_resend", args=[report.public_id]))
-    tasks.send_report.apply(args=[report.pk])
+    dispatch.dispatch()
 
     report.refresh_from_db()
     assert report.status == IncidentReport.Status.SENT
