@@ -12,8 +12,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
-from practice.models import Membership
-
 from . import attachments
 from .kinds import KINDS, Kind
 from .models import Channel
@@ -37,7 +35,7 @@ class EmailChannel:
         if KINDS[followup.kind].to_given_address:
             return [followup.to]
         if followup.kind == Kind.WORSE_ALERT:  # every owner hears of it at once
-            return owner_emails(followup.practice) or [followup.practice.email]
+            return followup.practice.owner_emails() or [followup.practice.email]
         if followup.client is None:  # a message to the practice itself
             return [followup.practice.contact_email()]
         return [followup.client.email]
@@ -84,11 +82,6 @@ class EmailChannel:
         if status is not None and status.message_id is not None:
             return str(status.message_id)
         return headers["Message-ID"]
-
-
-def owner_emails(practice):
-    owners = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
-    return list(owners.order_by("pk").values_list("user__email", flat=True))
 
 
 def reply_to(followup):

@@ -152,17 +152,14 @@ class Practice(models.Model):
         _, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
         return formataddr((self.name, address))
 
+    def owner_emails(self):
+        """The owners' e-mail addresses, the first owner first."""
+        owners = self.memberships.filter(role=Membership.Role.OWNER).order_by("pk")
+        return list(owners.values_list("user__email", flat=True))
+
     def contact_email(self):
         """Where the practice reads its mail: its own address, else its first owner's."""
-        if self.email:
-            return self.email
-        owner = (
-            self.memberships.filter(role=Membership.Role.OWNER)
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
-        return owner.user.email if owner else ""
+        return self.email or next(iter(self.owner_emails()), "")
 
     def insurance_days_left(self, today=None):
         """Days until the indemnity policy expires (negative once expired), or None."""

@@ -5,15 +5,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from clients.forms import MoveOnForm, ReferForm
-from clients.models import Client, MoveMethod, MoveReason
+from clients.models import MoveMethod, MoveReason
+from clients.views import current_client
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import moving_on
-
-
-def current_client(request, public_id):
-    """A client of this practice who has not been erased; else 404."""
-    return get_for_practice(request, Client, public_id=public_id, erased_at=None)
 
 
 @practice_required
