@@ -2,13 +2,16 @@
 incidents are kept for the retention period, then purged."""
 
 from clients.erasure import Eraser
+from followups.models import FollowUp
 
 from .models import Complaint, ComplaintStep, Incident, IncidentReport
 
 
 def purge(client):
     incidents = Incident.objects.filter(client=client)
-    IncidentReport.objects.filter(incident__in=incidents).delete()
+    kept = IncidentReport.objects.filter(incident__in=incidents)
+    FollowUp.objects.filter(pk__in=kept.values("followup")).delete()  # their e-mails
+    kept.delete()
     incidents.delete()
     complaints = Complaint.objects.filter(client=client)
     ComplaintStep.objects.filter(complaint__in=complaints).delete()

@@ -152,3 +152,26 @@ def test_every_model_holding_a_clients_data_has_an_eraser():
     assert {"clients.Client", "treatment_sessions.NoteArea", "followups.Attempt"} <= holding
     assert holding - covered == set()
     assert covered - holding == set(), "an eraser names a model that holds no client data"
+
+
+def test_purging_takes_the_insurer_reports_e_mail_with_it(practice, owner):
+    from complaints import sending
+    from complaints.models import IncidentReport
+    from followups.models import FollowUp
+
+    robin = ClientFactory(practice=practice)
+    incident = IncidentFactory(client=robin)
+    report = IncidentReport.objects.create(
+        practice=practice,
+        incident=incident,
+        sent_to="claims@mutual.example",
+        cover_message="Robin's back pain after the session of 1 December.",
+    )
+    sending.send(report)
+    erasure.erase_client(robin)
+    Client.objects.filter(pk=robin.pk).update(retain_until=datetime.date(2020, 1, 1))
+
+    assert purge_erased() == 1
+
+    assert not IncidentReport.objects.exists()
+    assert not FollowUp.objects.filter(body__contains="back pain").exists()
