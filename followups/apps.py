@@ -14,8 +14,9 @@ class FollowupsConfig(AppConfig):
         from sessions.models import Appointment
         from sessions.signals import appointment_status_changed
 
-        from . import delivery, planning, services
+        from . import attachments, delivery, planning, services
         from . import erasure as followups_erasure
+        from .kinds import Kind
 
         appointment_status_changed.connect(planning.on_status_changed, dispatch_uid="followups")
         post_save.connect(
@@ -26,6 +27,7 @@ class FollowupsConfig(AppConfig):
         record.register(services.record_part)
         erasure.register(followups_erasure.ERASER)
         related.register(services.appointment_entries)
+        attachments.register(Kind.BOOKING_CONFIRMATION, services.booking_invite)
 
 
 def saved_appointment(sender, instance, created, raw=False, **kwargs):

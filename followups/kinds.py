@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     WORSE_ALERT = "worse_alert", "Alert: a client feels worse"
     REFERRAL_LIST = "referral_list", "List of colleagues for an enquirer"
     INSURER_REPORT = "insurer_report", "Incident report to the insurer"
+    BOOKING_CONFIRMATION = "booking_confirmation", "Confirmation of a booking"
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,14 @@ KINDS = {
         subject="Thank you for visiting {{ practice }}",
         body=(
             "Hello {{ first_name }},\n\nThank you for choosing us for your first "
-            "massage. We hope it helped. When you are ready for the next one, just reply "
-            "to book.\n\n{{ practice }}"
+            "massage. We hope it helped. When you are ready for the next one, {% if "
+            "book_link %}choose a time here:\n{{ book_link }}{% else %}just reply to "
+            "book.{% endif %}\n\n{{ practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, thank you for your first visit! Reply when you would "
-            "like to book the next one.\n{{ practice }}"
+            "Hi {{ first_name }}, thank you for your first visit! {% if book_link %}Book "
+            "the next one: {{ book_link }}{% else %}Reply when you would like to book the "
+            "next one.{% endif %}\n{{ practice }}"
         ),
         marketing=True,
     ),
@@ -122,12 +125,14 @@ KINDS = {
             "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}.{% if "
             "intake_link %}\n\n{% if first_visit %}Before your first visit{% else "
             "%}Before you come{% endif %}, please fill in this short form: {{ "
-            "intake_link }}{% endif %}{% if late_policy %}\n\nIf you are running late: "
+            "intake_link }}{% endif %}{% if booking_link %}\n\nTo move or cancel it: {{ "
+            "booking_link }}{% endif %}{% if late_policy %}\n\nIf you are running late: "
             "{{ late_policy }}{% endif %}\n\nSee you soon,\n{{ practice }}"
         ),
         text=(
             "Hi {{ first_name }}, see you {{ when }}.{% if intake_link %} Your form: {{ "
-            "intake_link }}{% endif %}\n{{ practice }}"
+            "intake_link }}{% elif booking_link %} To change: {{ booking_link }}{% endif "
+            "%}\n{{ practice }}"
         ),
         urgent=True,
     ),
@@ -142,12 +147,14 @@ KINDS = {
         subject="Shall we find you another time?",
         body=(
             "Hello {{ first_name }},\n\nWe missed you {{ when }}. Would you like to book "
-            "another session? Reply and we will find a time that suits you.\n\n{{ "
-            "practice }}"
+            "another session? {% if book_link %}Choose a time that suits you:\n{{ "
+            "book_link }}{% else %}Reply and we will find a time that suits you.{% endif "
+            "%}\n\n{{ practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, sorry we missed you {{ when }}. Reply and we will find "
-            "you another time.\n{{ practice }}"
+            "Hi {{ first_name }}, sorry we missed you {{ when }}. {% if book_link %}New "
+            "time: {{ book_link }}{% else %}Reply and we will find you another time.{% "
+            "endif %}\n{{ practice }}"
         ),
         marketing=True,
     ),
@@ -160,12 +167,14 @@ KINDS = {
         subject="It has been a while, {{ first_name }}",
         body=(
             "Hello {{ first_name }},\n\nIt has been a while since your last massage. If "
-            "you would like to come back, reply and we will find a time.\n\n{{ practice "
-            "}}"
+            "you would like to come back, {% if book_link %}choose a time here:\n{{ "
+            "book_link }}{% else %}reply and we will find a time.{% endif %}\n\n{{ "
+            "practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, it has been a while! Reply if you would like to book "
-            "your next massage.\n{{ practice }}"
+            "Hi {{ first_name }}, it has been a while! {% if book_link %}Book your next "
+            "massage: {{ book_link }}{% else %}Reply if you would like to book your next "
+            "massage.{% endif %}\n{{ practice }}"
         ),
         marketing=True,
     ),
@@ -289,6 +298,28 @@ KINDS = {
         ruleless=True,
         prewritten=True,
         to_given_address=True,
+    ),
+    # To a client who booked (or moved a session) themselves: the time, a calendar file
+    # (attached by followups.attachments) and their link to change it.
+    Kind.BOOKING_CONFIRMATION: Spec(
+        key="booking_confirmation:{appointment}:{start}",
+        too_late=NOW,
+        too_late_why="a confirmation goes out before the session starts",
+        subject="Booked: your massage {{ when }}",
+        body=(
+            "Hello {{ first_name }},\n\nYour massage {{ when }} is booked{% if service "
+            "%} ({{ service }}){% endif %}. The attached calendar file puts it in your "
+            "phone's calendar.{% if booking_link "
+            "%}\n\nTo see, move or cancel it: {{ booking_link }}{% endif %}{% if "
+            "cancellation_policy %}\n\n{{ cancellation_policy }}{% endif %}\n\nSee you "
+            "then,\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, you are booked {{ when }}.{% if booking_link %} To "
+            "change: {{ booking_link }}{% endif %}\n{{ practice }}"
+        ),
+        urgent=True,
+        ruleless=True,
     ),
 }
 

@@ -77,7 +77,10 @@ def ring_after_commit():
 
 def on_status_changed(appointment, old_status, **kwargs):
     """Plan what follows a session's outcome; drop its reminder."""
-    cancel_scheduled(appointment.followups.filter(kind=Kind.REMINDER), reminder_end(appointment))
+    cancel_scheduled(
+        appointment.followups.filter(kind__in=(Kind.REMINDER, Kind.BOOKING_CONFIRMATION)),
+        reminder_end(appointment),
+    )
     if appointment.status == Appointment.Status.COMPLETED:
         plan_checkin(appointment)
         if first_visit(appointment):
@@ -108,6 +111,43 @@ def on_appointment_saved(appointment, created, **kwargs):
                 FollowUp.objects.filter(client=appointment.client, kind=Kind.CANCELLATION),
                 "the client booked again",
             )
+        if appointment.booked_via != Appointment.Via.PRACTICE:
+            plan_confirmation(appointment)
+            if created:
+                plan_first_intake_link(appointment.client)
+
+
+def plan_confirmation(appointment):
+    """Confirm a session the client booked or moved themselves, once per time it is at; a
+    confirmation of the time it has just left is no longer sent."""
+    if appointment.start <= timezone.now():
+        return None
+    key = key_for(
+        Kind.BOOKING_CONFIRMATION,
+        appointment=appointment.public_id,
+        start=int(appointment.start.timestamp()),
+    )
+    cancel_scheduled(
+        appointment.followups.filter(kind=Kind.BOOKING_CONFIRMATION).exclude(idempotency_key=key),
+        "the session moved",
+    )
+    now = timezone.now()
+    return plan(
+        appointment.practice,
+        Kind.BOOKING_CONFIRMATION,
+        key=key,
+        due_at=now,
+        expires_at=expires(Kind.BOOKING_CONFIRMATION, appointment.start),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_first_intake_link(client):
+    """A client new to the practice who booked themselves gets the intake form at once."""
+    if client.intake_completed_at or client.followups.filter(kind=Kind.INTAKE_LINK).exists():
+        return None
+    return plan_intake_link(client)
 
 
 def cancel_scheduled(queryset, reason):

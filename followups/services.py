@@ -10,6 +10,7 @@ from clients import record
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
+from sessions.calendar import invite_for
 
 from . import signals
 from .kinds import expires, key_for
@@ -195,3 +196,8 @@ def record_part(client):
         for checkin in client.checkins.order_by("created_at")
     ]
     return record.Part("messages", {"messages": messages, "check_ins": checkins})
+
+
+def booking_invite(followup):
+    """The calendar file of a booking confirmation (see followups/attachments.py)."""
+    return [("massage.ics", invite_for(followup.appointment), "text/calendar")]

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from clients.models import IntakeLink, hash_token
 from practice import dates
+from sessions import booking
 from sessions.models import Appointment
 
 from .kinds import KINDS, PREWRITTEN_KINDS, Kind
@@ -76,14 +77,19 @@ def context_for(followup, *, sample=False):
         # A callable: the template calls it only if the wording asks (one query).
         "first_visit": functools.partial(is_before_first_visit, client),
         **invitation_context(followup.invitation, practice),
+        "service": service_name(followup),
         "link": "",
         "intake_link": "",
+        "book_link": "",
+        "booking_link": "",
     }
     context.update(alert_context(followup))
     if sample:
         tomorrow = dates.local(timezone.now(), practice) + datetime.timedelta(days=1)
         context["when"] = "on " + dates.when(tomorrow.replace(hour=10, minute=0), practice)
         context["link"] = site_url("/example-link/")
+        if practice.online_booking and followup.kind in BOOKING_LINKS:
+            context[BOOKING_LINKS[followup.kind]] = site_url("/b/example-link/")
         return context
     for name, make in token_links(followup).items():
         context[name] = make()
@@ -97,19 +103,50 @@ def is_before_first_visit(client):
     return not client.appointments.filter(status=Appointment.Status.COMPLETED).exists()
 
 
+# The kinds that carry the client's personal booking link when the practice takes bookings
+# online, and under which name: "book_link" opens the free times of the client's last
+# service; "booking_link" opens their sessions, to move or cancel one.
+BOOKING_LINKS = {
+    Kind.THANK_YOU: "book_link",
+    Kind.CANCELLATION: "book_link",
+    Kind.LAPSED: "book_link",
+    Kind.REMINDER: "booking_link",
+    Kind.BOOKING_CONFIRMATION: "booking_link",
+}
+
+
 def token_links(followup):
     """The links of this message that carry a token made for it: {name: maker}. Making one
     writes the token's hash to the database."""
     client, appointment = followup.client, followup.appointment
+    links = {}
     if followup.kind == Kind.CHECKIN and appointment:
-        return {"link": lambda: checkin_link(appointment)}
+        links["link"] = lambda: checkin_link(appointment)
     if followup.kind == Kind.INTAKE_LINK and client:
-        return {"link": lambda: intake_link(client)}
+        links["link"] = lambda: intake_link(client)
     if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
-        return {"intake_link": lambda: intake_link(client)}
+        links["intake_link"] = lambda: intake_link(client)
     if followup.kind == Kind.INVITATION and followup.invitation:
-        return {"link": lambda: invitation_link(followup.invitation)}
-    return {}
+        links["link"] = lambda: invitation_link(followup.invitation)
+    if followup.kind in BOOKING_LINKS and client and followup.practice.online_booking:
+        name = BOOKING_LINKS[followup.kind]
+        links[name] = lambda: personal_link(client, again=name == "book_link")
+    return links
+
+
+def personal_link(client, *, again):
+    """A new personal link for the client: to choose a time for their last service
+    (`again`), or to see their sessions."""
+    token = booking.issue_link(client, booking.last_service(client))
+    name = "booking:again" if again else "booking:mine"
+    return site_url(reverse(name, args=[token]))
+
+
+def service_name(followup):
+    appointment = followup.appointment
+    if appointment is not None and appointment.service_id:
+        return appointment.service.name
+    return ""
 
 
 def alert_context(followup):

@@ -46,3 +46,13 @@ def short(moment, practice):
     moment, locale = local(moment, practice), locale_for(practice.country.code)
     day_text = format_skeleton("yMMMd", moment, locale=locale)
     return f"{day_text}, {format_time(moment, 'short', locale=locale)}"
+
+
+def weekday(value, practice):
+    """ "Monday 14 December": a day in a list of days to choose from."""
+    return format_skeleton("MMMMEEEEd", value, locale=locale_for(practice.country.code))
+
+
+def time(moment, practice):
+    """ "10:30" in the UK, "10:30 AM" in the US: a time on the practice's clock."""
+    return format_time(local(moment, practice), "short", locale=locale_for(practice.country.code))

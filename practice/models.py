@@ -98,6 +98,17 @@ class Practice(models.Model):
     late_arrival_policy = models.TextField(
         blank=True, help_text="What happens when a client arrives late for a session."
     )
+    online_booking = models.BooleanField(
+        "clients may book online",
+        default=False,
+        help_text="Opens your booking page and puts a link to choose a time in your messages.",
+    )
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        "hours' notice to cancel or move",
+        default=24,
+        help_text="Clients can move or cancel from their link until then; cancelling later "
+        "is recorded as a late cancellation.",
+    )
     pain_threshold = models.PositiveSmallIntegerField(
         default=8,
         validators=[MaxValueValidator(10)],

@@ -244,6 +244,9 @@ RATELIMIT_FAIL_OPEN = True
 # Behind a proxy, the client's address is in a header, e.g. HTTP_X_FORWARDED_FOR.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")
+# The booking pages: bookings, moves and cancellations sent, and pages opened, per address.
+BOOKING_FORM_RATE = env.str("BOOKING_FORM_RATE", default="20/h")
+BOOKING_PAGE_RATE = env.str("BOOKING_PAGE_RATE", default="300/h")
 
 # --- Messages to clients ---------------------------------------------------------------
 # Links in e-mails and texts start with this address.

@@ -93,5 +93,6 @@ urlpatterns = [
     path("checkin/<str:token>/", followup_views.checkin_reply, name="checkin_reply"),
     path("unsubscribe/<str:token>/", followup_views.unsubscribe, name="unsubscribe"),
     path("", include("clients.intake_urls")),
+    path("", include("sessions.booking_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -69,3 +69,31 @@ def event_for(appointment):
     if appointment.status != Appointment.Status.BOOKED:
         event.add("description", appointment.get_status_display())
     return event
+
+
+def invite_for(appointment):
+    """The .ics file a client's confirmation carries: one event, which a later
+    confirmation of the same session (after a move) replaces in their calendar."""
+    practice = appointment.practice
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Massage practice//Bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"{appointment.public_id}@bookings")
+    event.add("dtstamp", timezone.now())
+    # Calendars keep the copy with the highest sequence: each move is a later one.
+    event.add("sequence", int(appointment.updated_at.timestamp()))
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    service = f" ({appointment.service.name})" if appointment.service else ""
+    event.add("summary", f"Massage at {practice.name}{service}")
+    if appointment.service and appointment.service.at_home:
+        event.add("location", "At your home")
+    elif practice.address:
+        event.add("location", " ".join(practice.address.split()))
+    contact = " · ".join(filter(None, [practice.phone, practice.email]))
+    if contact:
+        event.add("description", f"To change it, contact {practice.name}: {contact}")
+    calendar.add_component(event)
+    return calendar.to_ical()

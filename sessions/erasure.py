@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from clients.erasure import Eraser
 
-from .models import Appointment, NoteAmendment, NoteArea, SessionNote
+from .models import Appointment, BookingLink, NoteAmendment, NoteArea, SessionNote
 
 
 def erase(client):
@@ -15,6 +15,7 @@ def erase(client):
         client=client, status=Appointment.Status.BOOKED, start__gt=now
     ).update(status=Appointment.Status.CANCELLED_PRACTICE, status_changed_at=now)
     SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()
+    BookingLink.objects.filter(client=client).delete()  # their links stop working
     return {"bookings_cancelled": cancelled}
 
 
@@ -33,6 +34,7 @@ ERASER = Eraser(
         "treatment_sessions.SessionNote",
         "treatment_sessions.NoteArea",
         "treatment_sessions.NoteAmendment",
+        "treatment_sessions.BookingLink",
     ),
     erase=erase,
     purge=purge,

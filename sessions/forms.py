@@ -1,10 +1,13 @@
+import datetime
+
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Fieldset, Layout
+from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
 from django.utils import timezone
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from clients.models import Client
+from clients.forms import ContactRulesMixin, PhoneField
+from clients.models import Channel, Client
 
 from .models import Appointment, NoteArea, Service, SessionNote, Technique
 
@@ -187,3 +190,68 @@ class DayForm(forms.Form):
         if self.is_valid() and self.cleaned_data["date"]:
             return self.cleaned_data["date"]
         return timezone.localdate()
+
+
+class BookingDetailsForm(ContactRulesMixin, forms.Form):
+    """Who is booking, on the public booking page. No health questions here: a new client
+    gets the intake form by the channel they choose."""
+
+    first_name = forms.CharField(
+        max_length=80, widget=forms.TextInput({"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=80, widget=forms.TextInput({"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label="E-mail", required=False, widget=forms.EmailInput({"autocomplete": "email"})
+    )
+    mobile = PhoneField(label="Mobile number", required=False)
+    preferred_channel = forms.ChoiceField(
+        label="Send my confirmation and reminders by",
+        choices=[(Channel.EMAIL, "E-mail"), (Channel.SMS, "Text message")],
+        widget=forms.RadioSelect,
+        initial=Channel.EMAIL,
+    )
+    # A field people never see; bots fill it in.
+    website = forms.CharField(required=False, max_length=200)
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = practice.country.code or "GB"
+        self.helper = form_helper(
+            Layout(
+                "first_name",
+                "last_name",
+                "email",
+                "mobile",
+                "preferred_channel",
+                Field(
+                    "website",
+                    wrapper_class="visually-hidden",
+                    tabindex="-1",
+                    autocomplete="off",
+                    aria_hidden="true",
+                ),
+            )
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        self.check_channel(cleaned)
+        return cleaned
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+
+def parse_start(value):
+    """A start time from a booking page's address or form (ISO 8601 with its offset), or
+    None for anything else."""
+    try:
+        moment = datetime.datetime.fromisoformat(value or "")
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(datetime.UTC)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_scopes import ScopedManager
 
 from clients.models import Client
 from practice.tenant_model import TenantModel
@@ -22,17 +23,54 @@ PRESSURE = [MinValueValidator(1), MaxValueValidator(5)]
 
 class Service(TenantModel):
     name = models.CharField(max_length=80)
-    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(5), MaxValueValidator(600)]
+    )
     price = models.DecimalField(
         max_digits=8, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
     active = models.BooleanField(default=True)
+    # What online booking needs.
+    bookable_online = models.BooleanField(
+        "clients may book it online",
+        default=True,
+        help_text="Shown on your booking page and in the links of your messages.",
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        "free time after, minutes",
+        default=15,
+        validators=[MaxValueValidator(240)],
+        help_text="To change the table, wash hands and write the note.",
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        "book at least this many hours ahead",
+        default=12,
+        validators=[MaxValueValidator(24 * 14)],
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        "book at most this many days ahead",
+        default=28,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    at_home = models.BooleanField(
+        "at the client's home",
+        default=False,
+        help_text="Travel time is kept free before and after the session.",
+    )
+    travel_minutes = models.PositiveSmallIntegerField(
+        "travel each way, minutes", default=0, validators=[MaxValueValidator(240)]
+    )
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self):
         return self.name
+
+    def busy_minutes(self):
+        """(before, after): the minutes around a session of this service that stay free."""
+        travel = self.travel_minutes if self.at_home else 0
+        return travel, self.buffer_minutes + travel
 
 
 class Technique(TenantModel):
@@ -71,8 +109,22 @@ class Appointment(TenantModel):
         },
     }
 
+    class Via(models.TextChoices):
+        PRACTICE = "practice", "Booked by the practice"
+        BOOKING_PAGE = "booking_page", "Booked on the booking page"
+        PERSONAL_LINK = "personal_link", "Booked from a link in a message"
+
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="appointments")
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL)
+    # Whose calendar the session is in. Sessions booked before therapists had calendars
+    # have none and keep every therapist of the practice busy.
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     start = models.DateTimeField()
     duration_minutes = models.PositiveSmallIntegerField(
         default=60, validators=[MinValueValidator(5), MaxValueValidator(600)]
@@ -87,6 +139,12 @@ class Appointment(TenantModel):
     cancellation_reason = models.CharField(max_length=300, blank=True)
     unpaid = models.BooleanField("not paid yet", default=False)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    booked_via = models.CharField(max_length=16, choices=Via.choices, default=Via.PRACTICE)
+    # The time the therapist's calendar is taken: the session with the service's travel
+    # before and free time after. On PostgreSQL an exclusion constraint keeps two
+    # uncancelled sessions of one therapist from overlapping (migration 0008).
+    busy_from = models.DateTimeField(null=True, blank=True, editable=False)
+    busy_until = models.DateTimeField(null=True, blank=True, editable=False)
     # Set when the session's note is signed, so "notes still to sign" is a small index
     # lookup rather than a search through every session ever held.
     note_signed = models.BooleanField(default=False, editable=False)
@@ -108,9 +166,27 @@ class Appointment(TenantModel):
     def __str__(self):
         return f"{self.client}, {timezone.localtime(self.start):%-d %b %Y, %H:%M}"
 
+    def save(self, *args, **kwargs):
+        self.set_busy()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"start", "duration_minutes", "service"} & set(
+            update_fields
+        ):
+            kwargs["update_fields"] = {*update_fields, "busy_from", "busy_until"}
+        super().save(*args, **kwargs)
+
+    def set_busy(self):
+        before, after = self.service.busy_minutes() if self.service_id else (0, 0)
+        self.busy_from = self.start - datetime.timedelta(minutes=before)
+        self.busy_until = self.end + datetime.timedelta(minutes=after)
+
     @property
     def end(self):
         return self.start + timezone.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def is_cancelled(self):
+        return self.status in self.CANCELLED
 
     @property
     def is_booked(self):
@@ -341,3 +417,86 @@ class CalendarFeed(TenantModel):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+class WorkingHours(TenantModel):
+    """One stretch of a therapist's usual week, in the practice's local time."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    starts = models.TimeField("from")
+    ends = models.TimeField("until")
+
+    class Meta:
+        ordering = ["weekday", "starts"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gt=models.F("starts")), name="hours_end_after_start"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.starts:%H:%M} to {self.ends:%H:%M}"
+
+
+class TimeOff(TenantModel):
+    """An exception to the usual week: a holiday, a blocked afternoon. No therapist: the
+    whole practice is closed."""
+
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    starts_at = models.DateTimeField("from")
+    ends_at = models.DateTimeField("until")
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="time_off_ends_after"
+            )
+        ]
+
+    def __str__(self):
+        return f"Time off from {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class BookingLinkQuerySet(models.QuerySet):
+    def usable(self, now=None):
+        return self.filter(expires_at__gt=now or timezone.now(), client__erased_at=None)
+
+
+class BookingLink(TenantModel):
+    """A client's personal link to their sessions (see, move, cancel, book again), sent in
+    a message. Only the SHA-256 of its random token is kept."""
+
+    LIFETIME = datetime.timedelta(days=120)
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="booking_links")
+    # The service a "choose a time" link opens with: the client's last one.
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(BookingLinkQuerySet), practice="practice"
+    )
+
+    def __str__(self):
+        return f"Booking link of {self.client}"

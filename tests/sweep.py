@@ -24,8 +24,16 @@ from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
 from practice.tenant_model import TenantModel
+from sessions import availability, booking, booking_views
 from sessions.calendar import issue_feed
-from sessions.models import Appointment, NoteAmendment, Service, SessionNote, Technique
+from sessions.models import (
+    Appointment,
+    NoteAmendment,
+    Service,
+    SessionNote,
+    Technique,
+    WorkingHours,
+)
 
 from .factories import (
     AppointmentFactory,
@@ -38,6 +46,7 @@ from .factories import (
     IntakeLinkFactory,
     IntakeSubmissionFactory,
     MembershipFactory,
+    PracticeFactory,
     ServiceFactory,
     SessionNoteFactory,
 )
@@ -223,6 +232,121 @@ PUBLIC_URLS = {
     ),
 }
 
+
+def booking_practice(practice):
+    """The practice, taking bookings online on Mondays, with one service to book."""
+    practice.online_booking = True
+    practice.save()
+    owner = MembershipFactory(practice=practice, role="owner").user
+    for weekday in range(7):
+        WorkingHours.objects.get_or_create(
+            practice=practice,
+            therapist=owner,
+            weekday=weekday,
+            defaults={"starts": datetime.time(9), "ends": datetime.time(17)},
+        )
+    service = ServiceFactory(practice=practice, min_notice_hours=0, horizon_days=7)
+    return practice, service
+
+
+def a_free_time(practice, service):
+    slot = availability.next_free(practice, service, count=1)[0]
+    return slot.start.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def link_and_session(practice):
+    """A personal link and a session of its client a week ahead."""
+    practice, service = booking_practice(practice)
+    client = client_of(practice)
+    token = booking.issue_link(client, service)
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=6)
+    appointment = AppointmentFactory(client=client, service=service, start=start)
+    return token, appointment
+
+
+def someone_elses_session(practice):
+    """A session of another practice's client."""
+    return AppointmentFactory(client__practice=PracticeFactory(name="Other")).public_id
+
+
+def service_elsewhere():
+    return ServiceFactory(practice=PracticeFactory(name="Elsewhere")).public_id
+
+
+def times_cases(practice):
+    practice, service = booking_practice(practice)
+    return (
+        {"slug": practice.slug, "service_id": service.public_id},
+        {"slug": practice.slug, "service_id": service_elsewhere()},
+    )
+
+
+def details_cases(practice):
+    practice, service = booking_practice(practice)
+    kwargs = {"slug": practice.slug, "service_id": service.public_id}
+    return (
+        {**kwargs, "?": f"at={a_free_time(practice, service)}"},
+        {**kwargs, "?": "at=2026-02-30T10:00Z"},
+    )
+
+
+def booked_signed(practice):
+    practice, service = booking_practice(practice)
+    appointment = AppointmentFactory(client=client_of(practice), service=service)
+    return booking_views.signing.dumps(str(appointment.public_id), salt=booking_views.DONE_SALT)
+
+
+def with_link(make):
+    def cases(practice):
+        token, appointment = link_and_session(practice)
+        return make(token, appointment)
+
+    return cases
+
+
+PUBLIC_URLS |= {
+    "booking:start": lambda practice: (
+        {"slug": booking_practice(practice)[0].slug},
+        {"slug": "no-such-practice"},
+    ),
+    "booking:times": times_cases,
+    "booking:details": details_cases,
+    "booking:done": lambda practice: (
+        {"slug": practice.slug, "signed": booked_signed(practice)},
+        {"slug": practice.slug, "signed": "forged"},
+    ),
+    "booking:mine": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
+    "booking:again": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
+    "booking:again_service": with_link(
+        lambda token, appointment: (
+            {"token": token, "service_id": appointment.service.public_id},
+            {"token": token, "service_id": service_elsewhere()},
+        )
+    ),
+    "booking:again_confirm": with_link(
+        lambda token, appointment: (
+            {
+                "token": token,
+                "service_id": appointment.service.public_id,
+                "?": f"at={a_free_time(appointment.practice, appointment.service)}",
+            },
+            {"token": token, "service_id": appointment.service.public_id, "?": "at=garbage"},
+        )
+    ),
+    "booking:move": with_link(
+        lambda token, appointment: (
+            {"token": token, "appointment_id": appointment.public_id},
+            {"token": token, "appointment_id": someone_elses_session(appointment.practice)},
+        )
+    ),
+    "booking:cancel": with_link(
+        lambda token, appointment: (
+            {"token": token, "appointment_id": appointment.public_id},
+            {"token": token, "appointment_id": someone_elses_session(appointment.practice)},
+        )
+    ),
+}
+
 # Model -> function(practice) returning an instance owned by `practice`, for admin URLs.
 MODEL_OBJECTS = {
     Practice: lambda practice: practice,
@@ -369,6 +493,13 @@ def admin_is_global(name):
     return False
 
 
+def public_url(name, kwargs):
+    """The address of a public page; a "?" entry is its query string."""
+    kwargs = dict(kwargs)
+    query = kwargs.pop("?", "")
+    return reverse(name, kwargs=kwargs) + (f"?{query}" if query else "")
+
+
 def build_cases(practice, object_urls=None):
     object_urls = OBJECT_URLS if object_urls is None else object_urls
     result = SweepResult()
@@ -381,7 +512,7 @@ def build_cases(practice, object_urls=None):
             result.cases.append(Case(name, reverse(name, kwargs=object_urls[name](practice))))
         elif name in PUBLIC_URLS and object_urls is OBJECT_URLS:
             good, bad = PUBLIC_URLS[name](practice)
-            result.public.append((name, reverse(name, kwargs=good), reverse(name, kwargs=bad)))
+            result.public.append((name, public_url(name, good), public_url(name, bad)))
         elif name in generated:
             result.cases.append(generated[name])
         else:

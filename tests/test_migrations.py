@@ -35,7 +35,10 @@ def test_a_practice_without_an_address_takes_its_owners_for_replies(transactiona
 
     from practice.models import Practice
 
-    assert Practice.objects.get(pk=practice.pk).email == "owner@example.com"
+    # Only the column this migration fills: later migrations add others.
+    assert Practice.objects.values_list("email", flat=True).get(pk=practice.pk) == (
+        "owner@example.com"
+    )
 
 
 def test_a_database_from_before_this_change_migrates_with_its_rows(transactional_db):

@@ -1,0 +1,190 @@
+"""Free times: when a client may book a service.
+
+A start time is free for a therapist when the session lies inside their working hours
+that day (the practice's local time, so 09:00 stays 09:00 across the clock change), none
+of it falls in their time off or a closure of the whole practice, and its busy span (travel
+before, free time after) overlaps none of their sessions that are not cancelled. Sessions
+booked before therapists had calendars belong to nobody and keep every therapist busy.
+
+Whatever the horizon, the answer costs three queries: the hours, the time off, the sessions.
+"""
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from practice import dates
+
+from .models import Appointment, TimeOff, WorkingHours
+
+UTC = datetime.UTC
+# Start times are offered every half hour: enough choice on a phone without a wall of buttons.
+STEP = datetime.timedelta(minutes=30)
+# The longest busy span a session can have (10 hours plus travel and rest on both sides):
+# sessions that start this long before a window can still reach into it.
+LONGEST = datetime.timedelta(hours=18)
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime.datetime  # UTC
+    therapist_id: int
+    label: str  # "10:30" in the practice's time zone
+
+
+@dataclass(frozen=True)
+class Day:
+    date: datetime.date
+    label: str  # "Monday 14 December"
+    slots: list
+
+
+class Unavailable(Exception):
+    """Why a time cannot be booked, in words for the client."""
+
+    def __init__(self, message, code):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def window(service, now):
+    """The first and last moment a session of `service` may start, booked at `now`."""
+    return (
+        now + datetime.timedelta(hours=service.min_notice_hours),
+        now + datetime.timedelta(days=service.horizon_days),
+    )
+
+
+def free_days(practice, service, *, now=None, ignore=None):
+    """The days of the service's horizon that have a free time, each with its times."""
+    now = now or timezone.now()
+    earliest, latest = window(service, now)
+    slots = free_slots(practice, service, earliest, latest, ignore=ignore)
+    by_day = {}
+    for slot in slots:
+        local = dates.local(slot.start, practice)
+        by_day.setdefault(local.date(), []).append(slot)
+    return [
+        Day(date=day, label=dates.weekday(day, practice), slots=day_slots)
+        for day, day_slots in sorted(by_day.items())
+    ]
+
+
+def check(practice, service, start, *, now=None, ignore=None):
+    """The therapist who is free for a session of `service` at `start`; else Unavailable
+    saying why (past, too soon, too far ahead, outside hours, taken)."""
+    now = now or timezone.now()
+    earliest, latest = window(service, now)
+    if start <= now:
+        raise Unavailable("That time has passed. Choose one of the times below.", "past")
+    if start < earliest:
+        raise Unavailable(
+            f"Sessions are booked at least {service.min_notice_hours} hours ahead. "
+            "Choose a later time, or call us.",
+            "too_soon",
+        )
+    if start > latest:
+        raise Unavailable(
+            f"We take bookings up to {service.horizon_days} days ahead. Choose an earlier time.",
+            "too_far",
+        )
+    slots = free_slots(practice, service, start, start, ignore=ignore, any_start=True)
+    if slots:
+        return slots[0].therapist_id
+    if not in_hours(practice, service, start):
+        raise Unavailable(
+            "We are not working at that time. Choose one of the times below.", "hours"
+        )
+    raise Unavailable("Sorry, that time was just taken. Here are the next free times.", "taken")
+
+
+def in_hours(practice, service, start):
+    tz = zoneinfo.ZoneInfo(practice.time_zone)
+    local = start.astimezone(tz)
+    end = (start + datetime.timedelta(minutes=service.duration_minutes)).astimezone(tz)
+    return WorkingHours.objects.filter(
+        practice=practice, weekday=local.weekday(), starts__lte=local.time(), ends__gte=end.time()
+    ).exists()
+
+
+def free_slots(practice, service, earliest, latest, *, ignore=None, any_start=False):
+    """Free start times between `earliest` and `latest` (inclusive), by time.
+
+    With `any_start`, `earliest` itself is tried even when it is not on the half-hour grid
+    (the therapist's own booking form may use any minute)."""
+    tz = zoneinfo.ZoneInfo(practice.time_zone)
+    length = datetime.timedelta(minutes=service.duration_minutes)
+    before, after = (datetime.timedelta(minutes=m) for m in service.busy_minutes())
+
+    hours = list(WorkingHours.objects.filter(practice=practice))
+    if not hours:
+        return []
+    span_from, span_until = earliest - before, latest + length + after
+    closed = list(
+        TimeOff.objects.filter(
+            practice=practice, starts_at__lt=span_until, ends_at__gt=span_from
+        ).values_list("therapist_id", "starts_at", "ends_at")
+    )
+    sessions = Appointment.objects.filter(
+        practice=practice,
+        start__gte=span_from - LONGEST,
+        start__lt=span_until,
+    ).exclude(status__in=Appointment.CANCELLED)
+    if ignore is not None:
+        sessions = sessions.exclude(pk=ignore.pk)
+    taken = list(sessions.values_list("therapist_id", "busy_from", "busy_until", "start"))
+
+    busy = {}  # therapist id (None: everyone) -> [(from, until)]
+    for therapist_id, starts_at, ends_at in closed:
+        busy.setdefault(therapist_id, []).append((starts_at, ends_at))
+    for therapist_id, busy_from, busy_until, start in taken:
+        busy.setdefault(therapist_id, []).append((busy_from or start, busy_until or start))
+
+    slots = []
+    first_day = earliest.astimezone(tz).date()
+    last_day = latest.astimezone(tz).date()
+    for offset in range((last_day - first_day).days + 1):
+        day = first_day + datetime.timedelta(days=offset)
+        for stretch in hours:
+            if stretch.weekday != day.weekday():
+                continue
+            # Local wall-clock times made aware in the practice's zone, then worked in UTC.
+            opens = datetime.datetime.combine(day, stretch.starts, tzinfo=tz).astimezone(UTC)
+            closes = datetime.datetime.combine(day, stretch.ends, tzinfo=tz).astimezone(UTC)
+            starts = [earliest] if any_start else grid(opens, closes - length, earliest, latest)
+            blocked = busy.get(stretch.therapist_id, []) + busy.get(None, [])
+            for start in starts:
+                if not (opens <= start and start + length <= closes):
+                    continue
+                span = (start - before, start + length + after)
+                if any(span[0] < until and since < span[1] for since, until in blocked):
+                    continue
+                slots.append(Slot(start, stretch.therapist_id, dates.time(start, practice)))
+    slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
+    unique = []
+    for slot in slots:  # one button per time, whoever is free then
+        if not unique or unique[-1].start != slot.start:
+            unique.append(slot)
+    return unique
+
+
+def grid(first, last, earliest, latest):
+    """Start times from `first` to `last` on the half-hour grid, within the window."""
+    moment = first
+    while moment <= last:
+        if earliest <= moment <= latest:
+            yield moment
+        moment += STEP
+
+
+def next_free(practice, service, *, now=None, count=6, ignore=None):
+    """The first few free times, for "that time was just taken"."""
+    slots = []
+    for day in free_days(practice, service, now=now, ignore=ignore):
+        slots.extend(day.slots)
+        if len(slots) >= count:
+            break
+    return slots[:count]

@@ -1,0 +1,175 @@
+"""Clients booking, moving and cancelling their own sessions.
+
+Every change checks the time against the therapist's calendar inside a transaction; on
+PostgreSQL the exclusion constraint of migration 0008 is the last word, so of two clients
+who choose the same time at once exactly one gets it and the other hears it was just taken.
+The follow-up engine hears of each booking through post_save (confirmation, reminder,
+intake link for a new client), as it does for the therapist's bookings.
+"""
+
+import datetime
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import Client, hash_token
+from clients.services import find_existing_client
+
+from . import availability, services
+from .availability import Unavailable
+from .models import Appointment, BookingLink, Service
+
+
+def book(practice, service, start, client, *, via, now=None):
+    """Book `client` for `service` at `start`, or raise Unavailable."""
+    with transaction.atomic():
+        therapist_id = availability.check(practice, service, start, now=now)
+        appointment = Appointment(
+            practice=practice,
+            client=client,
+            service=service,
+            therapist_id=therapist_id,
+            start=start,
+            duration_minutes=service.duration_minutes,
+            price=service.price,
+            booked_via=via,
+        )
+        save_or_taken(appointment)
+    return appointment
+
+
+def client_for(practice, details):
+    """The client booking on the public page: the practice's client with that e-mail or
+    mobile (nothing of theirs is changed), or a new one who agreed to hear from the
+    practice by the channel they chose."""
+    existing = find_existing_client(practice, details["email"], details["mobile"])
+    if existing is not None:
+        return existing
+    channel = details["preferred_channel"]
+    client = Client.objects.create(
+        practice=practice,
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        email=details["email"],
+        mobile=details["mobile"],
+        preferred_channel=channel,
+    )
+    client.record_consent(channel, True, "booking page")
+    return client
+
+
+def save_or_taken(appointment):
+    """Save in a savepoint; the database refusing an overlap means someone was quicker."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "not_double_booked" not in str(error):
+            raise
+        raise Unavailable(
+            "Sorry, that time was just taken. Here are the next free times.", "taken"
+        ) from error
+
+
+def can_change(appointment, now=None):
+    """Whether the client may still move or cancel it without calling (the practice's
+    notice period)."""
+    now = now or timezone.now()
+    notice = datetime.timedelta(hours=appointment.practice.cancellation_notice_hours)
+    return appointment.is_booked and appointment.start - notice > now
+
+
+def move(appointment, start, *, now=None):
+    """Move the client's session to `start`, or raise Unavailable."""
+    now = now or timezone.now()
+    if not appointment.is_booked or appointment.start <= now:
+        raise Unavailable("This session can no longer be moved.", "closed")
+    if not can_change(appointment, now):
+        hours = appointment.practice.cancellation_notice_hours
+        raise Unavailable(
+            f"Sessions can be moved here until {hours} hours before they start. "
+            "Please call us to move this one.",
+            "notice",
+        )
+    service = appointment.service
+    with transaction.atomic():
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        therapist_id = availability.check(
+            appointment.practice, service, start, now=now, ignore=locked
+        )
+        locked.start, locked.therapist_id = start, therapist_id
+        save_or_taken(locked)
+    return locked
+
+
+def cancel(appointment, *, now=None, reason="Cancelled by the client from their link"):
+    """Cancel the client's session; inside the notice period it is a late cancellation,
+    which counts towards the practice's boundaries."""
+    now = now or timezone.now()
+    if not appointment.is_booked or appointment.start <= now:
+        raise Unavailable("This session can no longer be cancelled.", "closed")
+    late = not can_change(appointment, now)
+    status = Appointment.Status.LATE_CANCELLATION if late else Appointment.Status.CANCELLED_CLIENT
+    return services.change_status(appointment, status, by=None, reason=reason)
+
+
+def issue_link(client, service=None, now=None):
+    """A new personal link for `client`; returns its token (only the hash is kept)."""
+    now = now or timezone.now()
+    token = secrets.token_urlsafe(16)
+    BookingLink.objects.create(
+        practice=client.practice,
+        client=client,
+        service=service,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + BookingLink.LIFETIME,
+    )
+    return token
+
+
+def last_service(client):
+    """The service of the client's latest session that can still be booked online."""
+    latest = (
+        Appointment.objects.filter(
+            client=client, service__bookable_online=True, service__active=True
+        )
+        .exclude(status__in=Appointment.CANCELLED)
+        .order_by("-start")
+        .select_related("service")
+        .first()
+    )
+    return latest.service if latest else None
+
+
+def upcoming(client, now=None):
+    return (
+        Appointment.objects.filter(
+            client=client, status=Appointment.Status.BOOKED, start__gt=now or timezone.now()
+        )
+        .select_related("service")
+        .order_by("start")
+    )
+
+
+def book_from_page(practice, service, start, details, *, now=None):
+    """The public booking page: the client and their session, or neither."""
+    with transaction.atomic():
+        client = client_for(practice, details)
+        return book(practice, service, start, client, via=Appointment.Via.BOOKING_PAGE, now=now)
+
+
+def link_for_token(token, now=None):
+    """The usable personal link for a token, or None (unknown, expired and erased look
+    the same)."""
+    return (
+        BookingLink.objects.usable(now)
+        .select_related("practice", "client", "service")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def bookable_services(practice):
+    return Service.objects.filter(practice=practice, active=True, bookable_online=True)

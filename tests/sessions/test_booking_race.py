@@ -1,0 +1,94 @@
+"""Two clients press "Book" for the same time at the same moment, against PostgreSQL.
+
+Both requests pass the check in Python before either has saved (a barrier holds each one
+right after its check), so only the database's exclusion constraint can keep them apart.
+"""
+
+import datetime
+import threading
+import zoneinfo
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test import Client as Browser
+from django.urls import reverse
+
+from clients.models import Client
+from practice.models import Membership
+from sessions import availability
+from sessions.models import Appointment, Service, WorkingHours
+
+from ..factories import MembershipFactory, PracticeFactory
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+NOW = datetime.datetime(2026, 10, 18, 12, 0, tzinfo=LONDON)
+START = datetime.datetime(2026, 10, 19, 10, 0, tzinfo=LONDON)
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch, settings):
+    settings.BOOKING_FORM_RATE = "100/h"
+    practice = PracticeFactory(name="Calm Hands", time_zone="Europe/London", online_booking=True)
+    owner = MembershipFactory(practice=practice, role=Membership.Role.OWNER).user
+    WorkingHours.objects.create(
+        practice=practice,
+        therapist=owner,
+        weekday=0,
+        starts=datetime.time(9),
+        ends=datetime.time(13),
+    )
+    Service.objects.filter(practice=practice).update(bookable_online=False)
+    service = Service.objects.create(
+        practice=practice, name="Massage", duration_minutes=60, price=60, min_notice_hours=1
+    )
+
+    both_checked = threading.Barrier(2, timeout=20)
+    real_check = availability.check
+
+    def check_then_wait(*args, **kwargs):
+        therapist = real_check(*args, **kwargs)
+        both_checked.wait()  # each has seen the time free; now both try to save it
+        return therapist
+
+    monkeypatch.setattr(availability, "check", check_then_wait)
+    url = reverse("booking:details", args=[practice.slug, service.public_id])
+    url += "?at=2026-10-19T09:00Z"
+    pages = {}
+
+    def book(name):
+        try:
+            pages[name] = Browser().post(
+                url,
+                {
+                    "first_name": name,
+                    "last_name": "Client",
+                    "email": f"{name.lower()}@example.com",
+                    "preferred_channel": "email",
+                },
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=book, args=(name,)) for name in ("Ana", "Ben")]
+    with time_machine.travel(NOW, tick=False):  # the clock is the whole process's
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    codes = sorted(page.status_code for page in pages.values())
+    assert codes == [200, 302]
+    loser = next(page for page in pages.values() if page.status_code == 200)
+    assert "Sorry, that time was just taken. Here are the next free times." in (
+        loser.content.decode()
+    )
+    booked = Appointment.objects.filter(practice=practice, start=START)
+    assert booked.count() == 1
+    # The one who lost has no record left behind either: client and booking, or neither.
+    assert Client.objects.filter(practice=practice).count() == 1
+    assert booked.get().client == Client.objects.get(practice=practice)
