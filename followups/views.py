@@ -243,10 +243,14 @@ def checkin_reply(request, token):
             rating = request.POST.get("rating")
             rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
             services.record_checkin_answer(checkin, request.POST["answer"], comment, rating)
+            book_url = ""
+            if checkin.answer != answers.WORSE and checkin.practice.online_booking:
+                # Feeling better or the same: one tap to the next session.
+                book_url = wording.personal_link(checkin.client, again=True)
             return render(
                 request,
                 "followups/checkin_thanks.html",
-                {"checkin": checkin, "practice": checkin.practice},
+                {"checkin": checkin, "practice": checkin.practice, "book_url": book_url},
             )
         context = {"checkin": checkin, "practice": checkin.practice, "answers": answers.choices}
         return render(request, "followups/checkin.html", context)

@@ -137,6 +137,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "currency",
             "cancellation_policy",
             "late_arrival_policy",
+            "online_booking",
+            "cancellation_notice_hours",
             "pain_threshold",
             "licence_body",
             "licence_number",
@@ -165,6 +167,7 @@ class PracticeSettingsForm(forms.ModelForm):
                 "Practice", "name", "phone", "email", "address", "country", "time_zone", "currency"
             ),
             Fieldset("New clients", "is_full"),
+            Fieldset("Online booking", "online_booking", "cancellation_notice_hours"),
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
             Fieldset("Professional registration", "licence_body", "licence_number"),

@@ -188,3 +188,15 @@ def next_free(practice, service, *, now=None, count=6, ignore=None):
         if len(slots) >= count:
             break
     return slots[:count]
+
+
+def therapist_for(practice, user):
+    """Whose calendar a session the practice books goes in: the member booking it if they
+    have working hours, else the practice's one therapist who has; else nobody's (it then
+    keeps every therapist busy)."""
+    therapists = set(
+        WorkingHours.objects.filter(practice=practice).values_list("therapist_id", flat=True)
+    )
+    if user.pk in therapists:
+        return user.pk
+    return therapists.pop() if len(therapists) == 1 else None

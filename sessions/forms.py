@@ -3,13 +3,22 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Fieldset, Layout
 from django import forms
+from django.db import transaction
 from django.utils import timezone
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
 from clients.forms import ContactRulesMixin, PhoneField
 from clients.models import Channel, Client
 
-from .models import Appointment, NoteArea, Service, SessionNote, Technique
+from .models import (
+    Appointment,
+    NoteArea,
+    Service,
+    SessionNote,
+    Technique,
+    TimeOff,
+    WorkingHours,
+)
 
 DATETIME_INPUT = forms.DateTimeInput({"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M"]
@@ -255,3 +264,77 @@ def parse_start(value):
     if moment.tzinfo is None:
         return None
     return moment.astimezone(datetime.UTC)
+
+
+TIME_INPUT = forms.TimeInput({"type": "time"}, format="%H:%M")
+
+
+class WeekForm(forms.Form):
+    """A member's usual week: from and until for each day, both empty on a day off."""
+
+    def __init__(self, *args, hours, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = {stretch.weekday: stretch for stretch in hours}
+        self.days = []
+        for weekday, name in WorkingHours.Weekday.choices:
+            stretch = current.get(weekday)
+            for end in ("starts", "ends"):
+                self.fields[f"{end}_{weekday}"] = forms.TimeField(
+                    label=f"{name} {'from' if end == 'starts' else 'until'}",
+                    required=False,
+                    widget=TIME_INPUT,
+                    initial=getattr(stretch, end, None),
+                )
+            self.days.append((name, self[f"starts_{weekday}"], self[f"ends_{weekday}"]))
+
+    def clean(self):
+        cleaned = super().clean()
+        for weekday, name in WorkingHours.Weekday.choices:
+            starts, ends = cleaned.get(f"starts_{weekday}"), cleaned.get(f"ends_{weekday}")
+            if (starts is None) != (ends is None) and not self.errors.get(f"ends_{weekday}"):
+                self.add_error(f"ends_{weekday}", f"Give both times for {name}, or neither.")
+            elif starts and ends and ends <= starts:
+                self.add_error(f"ends_{weekday}", "The end is before the start.")
+        return cleaned
+
+    @transaction.atomic
+    def save(self, practice, therapist):
+        WorkingHours.objects.filter(practice=practice, therapist=therapist).delete()
+        for weekday, _ in WorkingHours.Weekday.choices:
+            starts = self.cleaned_data.get(f"starts_{weekday}")
+            ends = self.cleaned_data.get(f"ends_{weekday}")
+            if starts and ends:
+                WorkingHours.objects.create(
+                    practice=practice,
+                    therapist=therapist,
+                    weekday=weekday,
+                    starts=starts,
+                    ends=ends,
+                )
+
+
+class TimeOffForm(forms.ModelForm):
+    starts_at = forms.DateTimeField(
+        label="From", widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    ends_at = forms.DateTimeField(
+        label="Until", widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
+    whole_practice = forms.BooleanField(
+        label="The whole practice is closed (not only me)", required=False
+    )
+
+    class Meta:
+        model = TimeOff
+        fields = ("starts_at", "ends_at", "reason")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper()
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts and ends and ends <= starts:
+            self.add_error("ends_at", "The end is before the start.")
+        return cleaned

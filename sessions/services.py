@@ -212,6 +212,7 @@ class Row:
     status_label: str
     note_signed: bool
     has_note: bool
+    booked_online: bool
 
 
 def listing(appointments, limit=None):
@@ -238,6 +239,7 @@ def listing(appointments, limit=None):
             "client__has_red_flags",
             "client__intake_completed_at",
             "service__name",
+            "booked_via",
         )[:limit]
     )
     detail_url = url_for_ids("sessions:detail")
@@ -255,6 +257,7 @@ def listing(appointments, limit=None):
             status_label=Appointment.Status(status).label,
             note_signed=note_signed,
             has_note=has_note,
+            booked_online=via != Appointment.Via.PRACTICE,
         )
         for (
             public_id,
@@ -268,6 +271,7 @@ def listing(appointments, limit=None):
             red_flags,
             intake_at,
             service,
+            via,
         ) in values
     ]
 

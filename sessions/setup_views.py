@@ -1,4 +1,5 @@
-"""Owner pages that set sessions up: services, techniques and the calendar feed."""
+"""Pages that set sessions up: services, techniques, working hours and time off, and the
+calendar feed."""
 
 from django import forms
 from django.contrib import messages
@@ -9,13 +10,29 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_scopes import scope, scopes_disabled
 
-from practice.tenancy import owner_required, practice_required
+from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import calendar
-from .models import CalendarFeed, Service, Technique
+from .forms import TimeOffForm, WeekForm
+from .models import CalendarFeed, Service, Technique, TimeOff, WorkingHours
 
 CATALOGUES = {
-    "services": (Service, ("name", "duration_minutes", "price", "active"), "Services"),
+    "services": (
+        Service,
+        (
+            "name",
+            "duration_minutes",
+            "price",
+            "active",
+            "bookable_online",
+            "buffer_minutes",
+            "min_notice_hours",
+            "horizon_days",
+            "at_home",
+            "travel_minutes",
+        ),
+        "Services",
+    ),
     "techniques": (Technique, ("name", "active"), "Techniques"),
 }
 NEW_FEED_KEY = "new_calendar_token"
@@ -75,3 +92,52 @@ def calendar_feed(request, token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@practice_required
+def working_hours(request):
+    """The signed-in member's usual week and their time off: what clients can book."""
+    mine = WorkingHours.objects.filter(practice=request.practice, therapist=request.user)
+    form = WeekForm(request.POST or None, hours=mine)
+    if request.method == "POST" and form.is_valid():
+        form.save(request.practice, request.user)
+        messages.success(request, "Working hours saved.")
+        return redirect("sessions:hours")
+    time_off = TimeOff.objects.filter(
+        practice=request.practice, ends_at__gt=timezone.now()
+    ).select_related("therapist")
+    context = {
+        "form": form,
+        "time_off": time_off,
+        "time_off_form": TimeOffForm(),
+        "booking_url": request.build_absolute_uri(
+            reverse("booking:start", args=[request.practice.slug])
+        ),
+    }
+    return render(request, "sessions/hours.html", context)
+
+
+@require_POST
+@practice_required
+def time_off_add(request):
+    form = TimeOffForm(request.POST)
+    if form.is_valid():
+        entry = form.save(commit=False)
+        entry.practice = request.practice
+        entry.therapist = None if form.cleaned_data["whole_practice"] else request.user
+        entry.save()
+        messages.success(request, "Time off added: nobody can book it online.")
+        return redirect("sessions:hours")
+    mine = WorkingHours.objects.filter(practice=request.practice, therapist=request.user)
+    time_off = TimeOff.objects.filter(practice=request.practice, ends_at__gt=timezone.now())
+    context = {"form": WeekForm(hours=mine), "time_off": time_off, "time_off_form": form}
+    return render(request, "sessions/hours.html", context)
+
+
+@require_POST
+@practice_required
+def time_off_remove(request, public_id):
+    entry = get_for_practice(request, TimeOff.objects.all(), public_id=public_id)
+    entry.delete()
+    messages.success(request, "Time off removed.")
+    return redirect("sessions:hours")

@@ -11,6 +11,13 @@ urlpatterns = [
     path("calendar/", setup_views.calendar_settings, name="calendar"),
     path("calendar/new/", setup_views.calendar_issue, name="calendar_issue"),
     path("calendar/revoke/", setup_views.calendar_revoke, name="calendar_revoke"),
+    path("hours/", setup_views.working_hours, name="hours"),
+    path("hours/time-off/", setup_views.time_off_add, name="time_off_add"),
+    path(
+        "hours/time-off/<uuid:public_id>/remove/",
+        setup_views.time_off_remove,
+        name="time_off_remove",
+    ),
     path("services/", setup_views.catalogue, {"kind": "services"}, name="services"),
     path("techniques/", setup_views.catalogue, {"kind": "techniques"}, name="techniques"),
     path("<uuid:public_id>/", views.appointment_detail, name="detail"),

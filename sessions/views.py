@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,7 +17,8 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import related, services
+from . import availability, booking, related, services
+from .availability import Unavailable
 from .body import figures
 from .forms import (
     AmendmentReasonForm,
@@ -84,11 +85,16 @@ def appointment_create(request):
     if request.method == "POST" and form.is_valid():
         appointment = form.save(commit=False)
         appointment.practice = request.practice
-        with transaction.atomic():  # the session and its reminder, or neither
-            appointment.save()
-        when = dates.when(appointment.start, request.practice)
-        messages.success(request, f"Booked {appointment.client} on {when}.")
-        return redirect("sessions:detail", appointment.public_id)
+        appointment.therapist_id = availability.therapist_for(request.practice, request.user)
+        try:
+            with transaction.atomic():  # the session and its reminder, or neither
+                booking.save_or_taken(appointment)
+        except Unavailable:
+            form.add_error("start", "This overlaps another session (with the free time after it).")
+        else:
+            when = dates.when(appointment.start, request.practice)
+            messages.success(request, f"Booked {appointment.client} on {when}.")
+            return redirect("sessions:detail", appointment.public_id)
     return render(
         request, "sessions/appointment_form.html", {"form": form, "title": "Book a session"}
     )
@@ -130,6 +136,10 @@ def appointment_reschedule(request, public_id):
                 services.reschedule(appointment, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
+        except IntegrityError as error:
+            if "not_double_booked" not in str(error):
+                raise
+            form.add_error("start", "This overlaps another session (with the free time after it).")
         else:
             messages.success(request, "Session moved.")
             return redirect("sessions:detail", appointment.public_id)

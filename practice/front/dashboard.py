@@ -101,6 +101,7 @@ def figures(practice, now):
             "checkins": metrics.checkins(practice, now),
             "chart": metrics.chart(metrics.months(practice, now)),
             "sources": metrics.sources(practice),
+            "brought_back": metrics.brought_back(practice, now),
             **slipping_away(practice),
             "figures_at": now,
         }

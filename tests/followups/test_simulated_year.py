@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.db.models import F
 from django.utils import timezone
 
 from clients.models import Client
@@ -19,7 +20,8 @@ from followups import dispatch
 from followups.models import FollowUp, Kind
 from practice.models import Membership
 from sessions import services as session_services
-from sessions.models import Appointment
+from practice.front import metrics
+from sessions.models import Appointment, WorkingHours
 
 from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
 
@@ -30,6 +32,9 @@ FIRST_DAY = datetime.date(2025, 1, 6)
 DAYS = 365
 TICKS = range(7, 23)  # the dispatcher runs on the hour, 07:00 to 22:00
 CHECKIN_LINK = re.compile(r"/checkin/([^/\s]+)/")
+BOOK_LINK = re.compile(r"http://testserver(/b/[\w-]+/book/)")
+SERVICE_LINK = re.compile(r'href="(/b/[\w-]+/book/[0-9a-f-]{36}/)"')
+TIME_LINK = re.compile(r'href="(/b/[\w-]+/book/[0-9a-f-]{36}/confirm/)\?at=([0-9TZ:-]+)"')
 OUTCOMES = [
     (Appointment.Status.COMPLETED, 80),
     (Appointment.Status.CANCELLED_CLIENT, 10),
@@ -55,6 +60,7 @@ class Year:
         self.worse_on = {}  # appointment pk -> day the client said worse
         self.withdrawn_at = None
         self.clients = []
+        self.rebooked_from_links = 0
         for n in range(8):
             person = ClientFactory(
                 practice=practice,
@@ -91,10 +97,42 @@ class Year:
                 LONDON
             ).date() == day - datetime.timedelta(days=12):
                 with time_machine.travel(at(day, 23), tick=False):
-                    self.book(
-                        person,
-                        at(day + datetime.timedelta(days=3), last.start.astimezone(LONDON).hour),
-                    )
+                    if not self.rebook_from_link(person):
+                        self.book(
+                            person,
+                            at(
+                                day + datetime.timedelta(days=3),
+                                last.start.astimezone(LONDON).hour,
+                            ),
+                        )
+
+    def rebook_from_link(self, person):
+        """Tap "choose a time" in their latest e-mail of the last two weeks that has one
+        and book the first free time, as a client on a phone would. False when there is
+        no such e-mail (the client hears by text, or gave no consent)."""
+        latest = (
+            FollowUp.objects.filter(
+                client=person,
+                channel="email",
+                status=FollowUp.Status.SENT,
+                sent_at__gte=timezone.now() - datetime.timedelta(days=14),
+                body__contains="/book/",
+            )
+            .order_by("-sent_at")
+            .first()
+        )
+        if latest is None:
+            return False
+        page = self.browser.get(BOOK_LINK.search(latest.body).group(1))
+        assert page.status_code == 200
+        html = page.content.decode()
+        if not TIME_LINK.search(html):  # more than one service: take the first
+            html = self.browser.get(SERVICE_LINK.search(html).group(1)).content.decode()
+        confirm, start = TIME_LINK.search(html).groups()
+        done = self.browser.post(confirm, {"start": start})
+        assert done.status_code == 302, done.content.decode()
+        self.rebooked_from_links += 1
+        return True
 
     def finish_sessions(self, day, hour):
         """An hour after it starts, each session is marked with what happened."""
@@ -145,8 +183,18 @@ class Year:
 @pytest.fixture
 def year(practice, owner, client, settings):
     settings.QUIET_HOURS = (20, 9)
+    settings.SITE_URL = "http://testserver"
     practice.time_zone = "Europe/London"
+    practice.online_booking = True
     practice.save()
+    for weekday in range(7):  # clients may book online from 08:00 to 21:00 every day
+        WorkingHours.objects.create(
+            practice=practice,
+            therapist=owner,
+            weekday=weekday,
+            starts=datetime.time(8),
+            ends=datetime.time(21),
+        )
     with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=1), 12), tick=False):
         simulation = Year(practice, owner, client)
     complaints = []
@@ -223,6 +271,41 @@ def test_a_year_of_follow_ups_keeps_every_promise(year, practice, owner_client):
     withdrew = year.clients[0]
     assert not sent.filter(client=withdrew, channel="email", sent_at__gt=year.withdrawn_at)
     assert sent.filter(client=withdrew, channel="email", sent_at__lt=year.withdrawn_at)
+
+    # Clients came back from the links in their messages, and the dashboard credits each
+    # booking once, to the latest message sent to that client in the 14 days before it.
+    assert year.rebooked_from_links >= 3
+    assert Appointment.objects.filter(booked_via=Appointment.Via.PERSONAL_LINK).count() == (
+        year.rebooked_from_links
+    )
+    end = at(FIRST_DAY, 23) + datetime.timedelta(days=DAYS - 1)
+    expected = {}
+    for appointment in Appointment.objects.filter(practice=practice, start__gt=F("created_at")):
+        if appointment.status not in metrics.NOT_CANCELLED:
+            continue
+        if appointment.created_at < end - metrics.YEAR:
+            continue
+        before = [
+            message
+            for message in sent.filter(client=appointment.client, kind__in=metrics.BRINGING_KINDS)
+            if appointment.created_at - datetime.timedelta(days=14)
+            <= message.sent_at
+            < appointment.created_at
+        ]
+        if before:
+            latest = max(before, key=lambda message: (message.sent_at, message.pk))
+            bookings, revenue = expected.get(latest.kind, (0, 0))
+            expected[latest.kind] = (bookings + 1, revenue + appointment.price)
+    figure = metrics.brought_back(practice, end)
+    credited = {
+        row["kind"]: (row["bookings"], row["revenue"]) for row in figure["rows"] if row["bookings"]
+    }
+    assert credited == expected
+    assert expected.get(Kind.CANCELLATION, (0, 0))[0] >= year.rebooked_from_links
+    with time_machine.travel(end, tick=False):
+        page = owner_client.get(reverse("dashboard")).content.decode()
+    assert "What the follow-ups brought back" in page
+    assert f"<strong>{figure['bookings']} bookings</strong>" in page
 
     # The complaint nobody acknowledged shows as overdue on the dashboard.
     answered, ignored = year.complaints
