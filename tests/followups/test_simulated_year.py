@@ -9,8 +9,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.core import mail
-from django.urls import reverse
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.models import Client
@@ -18,9 +18,9 @@ from complaints import services as complaint_services
 from complaints.models import ComplaintStep, Incident
 from followups import dispatch
 from followups.models import FollowUp, Kind
+from practice.front import metrics
 from practice.models import Membership
 from sessions import services as session_services
-from practice.front import metrics
 from sessions.models import Appointment, WorkingHours
 
 from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
