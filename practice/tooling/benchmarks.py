@@ -20,6 +20,8 @@ from django_scopes import scopes_disabled
 from clients.models import Client
 from sessions.models import Appointment
 
+from .seeding import open_for_booking
+
 
 @dataclass
 class PageTiming:
@@ -66,6 +68,7 @@ def pages_of(practice):
             .first()
         )
         total = Client.objects.filter(practice=practice).count()
+        service = open_for_booking(practice)
     last_page = max(1, -(-total // 25))
     return [
         ("minimal view (yardstick)", reverse("health"), None),
@@ -80,6 +83,11 @@ def pages_of(practice):
         ),
         ("day view", f"{reverse('sessions:day')}?date={busy_day:%Y-%m-%d}", None),
         ("intake form GET", reverse("intake:public", args=[practice.slug]), None),
+        (
+            "free times, four weeks (booking page)",
+            reverse("booking:times", args=[practice.slug, service.public_id]),
+            None,
+        ),
         ("intake form POST", reverse("intake:public", args=[practice.slug]), intake_answers),
     ]
 

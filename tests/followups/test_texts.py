@@ -129,3 +129,19 @@ def test_the_wording_page_measures_the_text_as_it_is_typed(owner_client, practic
         typed.content.decode()
     )
     assert not saved
+
+
+@pytest.mark.parametrize("kind", sorted(set(wording.BOOKING_LINKS) & kinds.TEXTED_KINDS))
+@time_machine.travel(NOON, tick=False)
+def test_with_online_booking_each_text_carries_its_link_in_one_text(alex, kind):
+    alex.practice.online_booking = True
+    alex.practice.save()
+    alex.intake_completed_at = NOON  # the reminder's form link would take the place
+    alex.save()
+    appointment = AppointmentFactory(client=alex, start=NOON + datetime.timedelta(days=2))
+    followup = FollowUpFactory(client=alex, kind=kind, channel=Channel.SMS, appointment=appointment)
+
+    _, text = wording.render(followup, None)
+
+    assert "https://book.calmhands.example/b/" in text
+    assert sms.measure(text).segments == 1, (len(text), text)

@@ -464,3 +464,19 @@ def test_the_database_refuses_an_overlapping_session_of_one_therapist(booked, ow
     )
     with pytest.raises(IntegrityError, match="not_double_booked"), transaction.atomic():
         clash.save()
+
+
+@pytest.mark.parametrize("sessions", [1, 40])
+def test_the_free_times_page_runs_a_fixed_number_of_queries(
+    client, open_practice, service, owner, sessions, django_assert_max_num_queries
+):
+    for day in range(sessions):
+        start = monday((10, 19), 9) + datetime.timedelta(days=day, hours=day % 4)
+        AppointmentFactory(
+            client=ClientFactory(practice=open_practice), therapist=owner, start=start
+        )
+    url = reverse("booking:times", args=[open_practice.slug, service.public_id])
+    # The practice and the service, then the hours, the time off and the sessions.
+    with django_assert_max_num_queries(5):
+        page = client.get(url)
+    assert page.status_code == 200 and b"time-choice" in page.content

@@ -44,6 +44,7 @@ class Command(BaseCommand):
                 )
                 # A year of made-up clients, sessions, notes and messages to look at.
                 seeding.fill(membership, clients=DEMO_CLIENTS, years=1)
+                seeding.open_for_booking(membership.practice)
         verb = "Found" if has_practice else "Created"
         self.stdout.write(self.style.SUCCESS(f"{verb} the demo practice."))
         self.stdout.write(
