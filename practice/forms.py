@@ -124,6 +124,14 @@ class PracticeSettingsForm(forms.ModelForm):
     time_zone = TimeZoneField()
     currency = CurrencyField()
 
+    def clean_cancellation_notice_hours(self):
+        value = self.cleaned_data.get("cancellation_notice_hours")
+        return (
+            Practice._meta.get_field("cancellation_notice_hours").default
+            if value is None
+            else value
+        )
+
     class Meta:
         model = Practice
         fields = (
@@ -161,6 +169,8 @@ class PracticeSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Empty keeps the usual notice.
+        self.fields["cancellation_notice_hours"].required = False
         self.helper = submit_helper("Save settings")
         self.helper.layout = Layout(
             Fieldset(

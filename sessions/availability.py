@@ -9,7 +9,9 @@ booked before therapists had calendars belong to nobody and keep every therapist
 Whatever the horizon, the answer costs three queries: the hours, the time off, the sessions.
 """
 
+import bisect
 import datetime
+import itertools
 import zoneinfo
 from dataclasses import dataclass
 
@@ -31,7 +33,21 @@ LONGEST = datetime.timedelta(hours=18)
 class Slot:
     start: datetime.datetime  # UTC
     therapist_id: int
-    label: str  # "10:30" in the practice's time zone
+
+
+class Calendar:
+    """One therapist's busy times, sorted, answering "is this span free?" by bisection:
+    a month of a busy practice's diary is thousands of spans and hundreds of start times."""
+
+    def __init__(self, spans):
+        spans = sorted(spans)
+        self.starts = [since for since, _ in spans]
+        self.latest_end = list(itertools.accumulate((until for _, until in spans), max))
+
+    def overlaps(self, since, until):
+        # Spans starting before `until`; the latest end among them decides.
+        count = bisect.bisect_left(self.starts, until)
+        return count > 0 and self.latest_end[count - 1] > since
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,10 @@ def free_slots(practice, service, earliest, latest, *, ignore=None, any_start=Fa
         busy.setdefault(therapist_id, []).append((starts_at, ends_at))
     for therapist_id, busy_from, busy_until, start in taken:
         busy.setdefault(therapist_id, []).append((busy_from or start, busy_until or start))
+    calendars = {
+        therapist_id: Calendar(busy.get(therapist_id, []) + busy.get(None, []))
+        for therapist_id in {stretch.therapist_id for stretch in hours}
+    }
 
     slots = []
     first_day = earliest.astimezone(tz).date()
@@ -155,14 +175,13 @@ def free_slots(practice, service, earliest, latest, *, ignore=None, any_start=Fa
             opens = datetime.datetime.combine(day, stretch.starts, tzinfo=tz).astimezone(UTC)
             closes = datetime.datetime.combine(day, stretch.ends, tzinfo=tz).astimezone(UTC)
             starts = [earliest] if any_start else grid(opens, closes - length, earliest, latest)
-            blocked = busy.get(stretch.therapist_id, []) + busy.get(None, [])
+            calendar = calendars[stretch.therapist_id]
             for start in starts:
                 if not (opens <= start and start + length <= closes):
                     continue
-                span = (start - before, start + length + after)
-                if any(span[0] < until and since < span[1] for since, until in blocked):
+                if calendar.overlaps(start - before, start + length + after):
                     continue
-                slots.append(Slot(start, stretch.therapist_id, dates.time(start, practice)))
+                slots.append(Slot(start, stretch.therapist_id))
     slots.sort(key=lambda slot: (slot.start, slot.therapist_id))
     unique = []
     for slot in slots:  # one button per time, whoever is free then

@@ -80,7 +80,10 @@ def days_page(request, practice, service, choose_url, *, ignore=None):
         "days": [
             {
                 "label": day.label,
-                "times": [(slot.label, time_url(choose_url, slot.start)) for slot in day.slots],
+                "times": [
+                    (dates.time(slot.start, practice), time_url(choose_url, slot.start))
+                    for slot in day.slots
+                ],
             }
             for day in shown[:DAYS_PER_PAGE]
         ],

@@ -38,11 +38,28 @@ CATALOGUES = {
 NEW_FEED_KEY = "new_calendar_token"
 
 
+class DefaultsForm(forms.ModelForm):
+    """A row of a catalogue: a number left empty takes the field's usual value."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField) and name != "duration_minutes":
+                field.required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.IntegerField) and cleaned.get(name, 0) is None:
+                cleaned[name] = self._meta.model._meta.get_field(name).default
+        return cleaned
+
+
 @owner_required
 def catalogue(request, kind):
     """Edit the practice's list of services or techniques (archive by unticking active)."""
     model, fields, title = CATALOGUES[kind]
-    FormSet = forms.modelformset_factory(model, fields=fields, extra=2)
+    FormSet = forms.modelformset_factory(model, form=DefaultsForm, fields=fields, extra=2)
     queryset = model.objects.filter(practice=request.practice)
     formset = FormSet(request.POST or None, queryset=queryset, prefix=kind)
     if request.method == "POST" and formset.is_valid():

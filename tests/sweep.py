@@ -32,6 +32,7 @@ from sessions.models import (
     Service,
     SessionNote,
     Technique,
+    TimeOff,
     WorkingHours,
 )
 
@@ -108,6 +109,13 @@ OBJECT_URLS |= {
     "sessions:note": noted_appointment_of,
     "sessions:note_sign": noted_appointment_of,
     "sessions:note_amend": noted_appointment_of,
+    "sessions:time_off_remove": lambda practice: {
+        "public_id": TimeOff.objects.create(
+            practice=practice,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + datetime.timedelta(hours=3),
+        ).public_id
+    },
 }
 
 
