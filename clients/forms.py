@@ -75,7 +75,29 @@ class ContactRulesMixin:
                 self.add_error(field, f"Add {what}, or choose another way to be contacted.")
 
 
-class IntakeForm(ContactRulesMixin, forms.Form):
+class HoneypotForm(forms.Form):
+    """A public form with a field people never see and bots fill in: a form that comes back
+    with it filled is dropped without a word."""
+
+    website = forms.CharField(required=False, max_length=200)
+
+    @staticmethod
+    def honeypot():
+        """The hidden field, for the form's crispy layout."""
+        return Field(
+            "website",
+            wrapper_class="visually-hidden",
+            tabindex="-1",
+            autocomplete="off",
+            aria_hidden="true",
+        )
+
+    @property
+    def is_spam(self):
+        return bool(self.data.get("website"))
+
+
+class IntakeForm(ContactRulesMixin, HoneypotForm):
     """What a client fills in before the first visit (public form and personal link)."""
 
     first_name = forms.CharField(
@@ -183,8 +205,6 @@ class IntakeForm(ContactRulesMixin, forms.Form):
     )
     signed_name = forms.CharField(label="Type your full name to sign", max_length=160, min_length=3)
 
-    # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, max_length=200)
     nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     PAIN_ROWS = (1, 2, 3)
@@ -224,13 +244,7 @@ class IntakeForm(ContactRulesMixin, forms.Form):
                 "treatment_consent",
                 "signed_name",
             ),
-            Field(
-                "website",
-                wrapper_class="visually-hidden",
-                tabindex="-1",
-                autocomplete="off",
-                aria_hidden="true",
-            ),
+            self.honeypot(),
             "nonce",
         )
         helper.add_input(Submit("submit", "Send my form", css_class="btn-lg w-100"))
@@ -250,10 +264,6 @@ class IntakeForm(ContactRulesMixin, forms.Form):
             if level is not None and not area:
                 self.add_error(f"pain_area_{n}", "Where is this pain?")
         return cleaned
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
 
     def answers(self):
         """The cleaned answers as JSON-ready values, for an IntakeSubmission."""

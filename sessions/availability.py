@@ -15,6 +15,7 @@ import itertools
 import zoneinfo
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from practice import dates
@@ -64,6 +65,21 @@ class Unavailable(Exception):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+TAKEN = "Sorry, that time was just taken. Here are the next free times."
+
+
+def save_unless_taken(appointment):
+    """Save the session in a savepoint. On PostgreSQL the database refuses a session that
+    overlaps another of the same therapist (migration 0008): someone was quicker."""
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "not_double_booked" not in str(error):
+            raise
+        raise Unavailable(TAKEN, "taken") from error
 
 
 def window(service, now):

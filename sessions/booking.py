@@ -10,7 +10,7 @@ intake link for a new client), as it does for the therapist's bookings.
 import datetime
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from clients.models import Client, hash_token
@@ -35,7 +35,7 @@ def book(practice, service, start, client, *, via, now=None):
             price=service.price,
             booked_via=via,
         )
-        save_or_taken(appointment)
+        availability.save_unless_taken(appointment)
     return appointment
 
 
@@ -57,19 +57,6 @@ def client_for(practice, details):
     )
     client.record_consent(channel, True, "booking page")
     return client
-
-
-def save_or_taken(appointment):
-    """Save in a savepoint; the database refusing an overlap means someone was quicker."""
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as error:
-        if "not_double_booked" not in str(error):
-            raise
-        raise Unavailable(
-            "Sorry, that time was just taken. Here are the next free times.", "taken"
-        ) from error
 
 
 def can_change(appointment, now=None):
@@ -99,7 +86,7 @@ def move(appointment, start, *, now=None):
             appointment.practice, service, start, now=now, ignore=locked
         )
         locked.start, locked.therapist_id = start, therapist_id
-        save_or_taken(locked)
+        availability.save_unless_taken(locked)
     return locked
 
 

@@ -155,20 +155,12 @@ def details(request, slug, service_id):
                     done = signing.dumps(str(appointment.public_id), salt=DONE_SALT)
                     return redirect("booking:done", slug, done)
         else:
-            try:
-                availability.check(practice, service, start)
-            except Unavailable as error:
-                problem = error.message
+            problem = problem_at(practice, service, start)
         choose_url = reverse("booking:details", args=[slug, service_id])
-        context = {
+        context = confirm_context(practice, service, start, problem, choose_url)
+        context |= {
             "practice": practice,
-            "service": service,
             "form": form,
-            "start": start,
-            "start_value": iso(start),
-            "when": dates.when(start, practice),
-            "problem": problem,
-            "alternatives": alternatives(practice, service, choose_url) if problem else [],
             "times_url": reverse("booking:times", args=[slug, service_id]),
         }
         return render(request, "booking/details.html", context)
@@ -242,31 +234,26 @@ def again(request, token, service_id=None):
     link = link_or_404(token)
     practice = link.practice
     with scope(practice=practice):
-        services = booking.bookable_services(practice)
+        services = list(booking.bookable_services(practice))
+        choices = [
+            (item, reverse("booking:again_service", args=[token, item.public_id]))
+            for item in services
+        ]
         if service_id is not None:
-            service = get_object_or_404(services, public_id=service_id)
-        elif link.service_id and services.filter(pk=link.service_id).exists():
+            service = next((item for item in services if item.public_id == service_id), None)
+            if service is None:
+                raise Http404("No such service.")
+        elif link.service in services:
             service = link.service
+        elif len(services) == 1:
+            service = services[0]
         else:
-            listed = list(services)
-            if len(listed) != 1:
-                choices = [
-                    (item, reverse("booking:again_service", args=[token, item.public_id]))
-                    for item in listed
-                ]
-                return link_page(request, link, "booking/services.html", {"services": choices})
-            service = listed[0]
+            return link_page(request, link, "booking/services.html", {"services": choices})
         confirm_url = reverse("booking:again_confirm", args=[token, service.public_id])
-        others = services.exclude(pk=service.pk).exists()
         context = {
             **days_page(request, practice, service, confirm_url),
             "back_url": reverse("booking:mine", args=[token]),
-            "other_services": [
-                (item, reverse("booking:again_service", args=[token, item.public_id]))
-                for item in services.exclude(pk=service.pk)
-            ]
-            if others
-            else [],
+            "other_services": [choice for choice in choices if choice[0] != service],
         }
         return link_page(request, link, "booking/times.html", context)
 

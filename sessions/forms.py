@@ -1,13 +1,13 @@
 import datetime
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Field, Fieldset, Layout
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.db import transaction
 from django.utils import timezone
 from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceField
 
-from clients.forms import ContactRulesMixin, PhoneField
+from clients.forms import ContactRulesMixin, HoneypotForm, PhoneField
 from clients.models import Channel, Client
 
 from .models import (
@@ -201,7 +201,7 @@ class DayForm(forms.Form):
         return timezone.localdate()
 
 
-class BookingDetailsForm(ContactRulesMixin, forms.Form):
+class BookingDetailsForm(ContactRulesMixin, HoneypotForm):
     """Who is booking, on the public booking page. No health questions here: a new client
     gets the intake form by the channel they choose."""
 
@@ -221,8 +221,6 @@ class BookingDetailsForm(ContactRulesMixin, forms.Form):
         widget=forms.RadioSelect,
         initial=Channel.EMAIL,
     )
-    # A field people never see; bots fill it in.
-    website = forms.CharField(required=False, max_length=200)
 
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,13 +232,7 @@ class BookingDetailsForm(ContactRulesMixin, forms.Form):
                 "email",
                 "mobile",
                 "preferred_channel",
-                Field(
-                    "website",
-                    wrapper_class="visually-hidden",
-                    tabindex="-1",
-                    autocomplete="off",
-                    aria_hidden="true",
-                ),
+                self.honeypot(),
             )
         )
 
@@ -248,10 +240,6 @@ class BookingDetailsForm(ContactRulesMixin, forms.Form):
         cleaned = super().clean()
         self.check_channel(cleaned)
         return cleaned
-
-    @property
-    def is_spam(self):
-        return bool(self.data.get("website"))
 
 
 def parse_start(value):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from clients.models import Client
 from practice.navigation import url_for_ids
 
-from . import body, signals
+from . import availability, body, signals
 from .models import Appointment, NoteAmendment, Service, SessionNote, Technique
 
 DEFAULT_SERVICES = [("Massage, 60 minutes", 60, 60), ("Massage, 90 minutes", 90, 85)]
@@ -57,11 +57,13 @@ def change_status(appointment, status, *, by, reason="", minutes_late=None):
 
 
 def reschedule(appointment, start, duration_minutes):
+    """The practice moves a session; raises availability.Unavailable when it would overlap
+    another of the same therapist."""
     if not appointment.is_booked:
         raise ValidationError("Only a booked session can be moved.")
     appointment.start = start
     appointment.duration_minutes = duration_minutes
-    appointment.save(update_fields=["start", "duration_minutes", "updated_at"])
+    availability.save_unless_taken(appointment)
 
 
 def flag_pain(note):

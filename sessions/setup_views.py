@@ -114,40 +114,44 @@ def calendar_feed(request, token):
 @practice_required
 def working_hours(request):
     """The signed-in member's usual week and their time off: what clients can book."""
-    mine = WorkingHours.objects.filter(practice=request.practice, therapist=request.user)
-    form = WeekForm(request.POST or None, hours=mine)
+    form = WeekForm(request.POST or None, hours=own_hours(request))
     if request.method == "POST" and form.is_valid():
         form.save(request.practice, request.user)
         messages.success(request, "Working hours saved.")
         return redirect("sessions:hours")
-    time_off = TimeOff.objects.filter(
-        practice=request.practice, ends_at__gt=timezone.now()
-    ).select_related("therapist")
-    context = {
-        "form": form,
-        "time_off": time_off,
-        "time_off_form": TimeOffForm(),
-        "booking_url": request.build_absolute_uri(
-            reverse("booking:start", args=[request.practice.slug])
-        ),
-    }
-    return render(request, "sessions/hours.html", context)
+    return hours_page(request, form, TimeOffForm())
 
 
 @require_POST
 @practice_required
 def time_off_add(request):
     form = TimeOffForm(request.POST)
-    if form.is_valid():
-        entry = form.save(commit=False)
-        entry.practice = request.practice
-        entry.therapist = None if form.cleaned_data["whole_practice"] else request.user
-        entry.save()
-        messages.success(request, "Time off added: nobody can book it online.")
-        return redirect("sessions:hours")
-    mine = WorkingHours.objects.filter(practice=request.practice, therapist=request.user)
-    time_off = TimeOff.objects.filter(practice=request.practice, ends_at__gt=timezone.now())
-    context = {"form": WeekForm(hours=mine), "time_off": time_off, "time_off_form": form}
+    if not form.is_valid():
+        return hours_page(request, WeekForm(hours=own_hours(request)), form)
+    entry = form.save(commit=False)
+    entry.practice = request.practice
+    entry.therapist = None if form.cleaned_data["whole_practice"] else request.user
+    entry.save()
+    messages.success(request, "Time off added: nobody can book it online.")
+    return redirect("sessions:hours")
+
+
+def own_hours(request):
+    return WorkingHours.objects.filter(practice=request.practice, therapist=request.user)
+
+
+def hours_page(request, form, time_off_form):
+    time_off = TimeOff.objects.filter(
+        practice=request.practice, ends_at__gt=timezone.now()
+    ).select_related("therapist")
+    context = {
+        "form": form,
+        "time_off": time_off,
+        "time_off_form": time_off_form,
+        "booking_url": request.build_absolute_uri(
+            reverse("booking:start", args=[request.practice.slug])
+        ),
+    }
     return render(request, "sessions/hours.html", context)
 
 

@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -17,7 +17,7 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import availability, booking, related, services
+from . import availability, related, services
 from .availability import Unavailable
 from .body import figures
 from .forms import (
@@ -32,6 +32,7 @@ from .forms import (
 from .models import Appointment, SessionNote
 
 BODY_MAP = {"body_figures": figures()}
+OVERLAP = "This overlaps another session of the same therapist (or the free time after it)."
 
 
 def local_day_bounds(practice, day, days=1):
@@ -88,9 +89,9 @@ def appointment_create(request):
         appointment.therapist_id = availability.therapist_for(request.practice, request.user)
         try:
             with transaction.atomic():  # the session and its reminder, or neither
-                booking.save_or_taken(appointment)
+                availability.save_unless_taken(appointment)
         except Unavailable:
-            form.add_error("start", "This overlaps another session (with the free time after it).")
+            form.add_error("start", OVERLAP)
         else:
             when = dates.when(appointment.start, request.practice)
             messages.success(request, f"Booked {appointment.client} on {when}.")
@@ -136,10 +137,8 @@ def appointment_reschedule(request, public_id):
                 services.reschedule(appointment, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
-        except IntegrityError as error:
-            if "not_double_booked" not in str(error):
-                raise
-            form.add_error("start", "This overlaps another session (with the free time after it).")
+        except Unavailable:
+            form.add_error("start", OVERLAP)
         else:
             messages.success(request, "Session moved.")
             return redirect("sessions:detail", appointment.public_id)

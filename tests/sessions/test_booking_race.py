@@ -58,7 +58,7 @@ def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch
     monkeypatch.setattr(availability, "check", check_then_wait)
     url = reverse("booking:details", args=[practice.slug, service.public_id])
     url += "?at=2026-10-19T09:00Z"
-    pages = {}
+    pages, errors = {}, []
 
     def book(name):
         try:
@@ -71,6 +71,8 @@ def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch
                     "preferred_channel": "email",
                 },
             )
+        except Exception as error:  # noqa: BLE001 - shown by the assertion below
+            errors.append(repr(error))
         finally:
             connections.close_all()
 
@@ -81,6 +83,7 @@ def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch
         for thread in threads:
             thread.join(timeout=60)
 
+    assert errors == []
     codes = sorted(page.status_code for page in pages.values())
     assert codes == [200, 302]
     loser = next(page for page in pages.values() if page.status_code == 200)
