@@ -641,17 +641,18 @@ class _Seeder:
 def open_for_booking(practice):
     """Take bookings online on the seeded practice: its owner works 09:00-18:00 on
     weekdays, and its first service may be booked four weeks ahead. Returns the service."""
-    owner = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER).first()
-    practice.online_booking = True
-    practice.save(update_fields=["online_booking"])
-    for weekday in range(5):
-        WorkingHours.objects.update_or_create(
-            practice=practice,
-            therapist=owner.user,
-            weekday=weekday,
-            defaults={"starts": datetime.time(9), "ends": datetime.time(18)},
-        )
-    service = Service.objects.filter(practice=practice, active=True).order_by("pk").first()
-    service.bookable_online, service.min_notice_hours, service.horizon_days = True, 12, 28
-    service.save()
-    return service
+    with scope(practice=practice):
+        owner = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER).first()
+        practice.online_booking = True
+        practice.save(update_fields=["online_booking"])
+        for weekday in range(5):
+            WorkingHours.objects.update_or_create(
+                practice=practice,
+                therapist=owner.user,
+                weekday=weekday,
+                defaults={"starts": datetime.time(9), "ends": datetime.time(18)},
+            )
+        service = Service.objects.filter(practice=practice, active=True).order_by("pk").first()
+        service.bookable_online, service.min_notice_hours, service.horizon_days = True, 12, 28
+        service.save()
+        return service

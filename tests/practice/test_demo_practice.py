@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django_scopes import scope
 
 from clients.models import Client
 from practice.models import Membership, Practice, User
@@ -8,13 +9,14 @@ from practice.tooling.management.commands.demo_practice import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
 )
-from sessions.models import SessionNote
+from sessions.models import SessionNote, WorkingHours
 
 
 def test_it_creates_the_demo_login_once(db, settings):
     settings.DEBUG = True
 
-    call_command("demo_practice")
+    with scope():  # as `make run` runs it: no practice in scope, so a query must name one
+        call_command("demo_practice")
     call_command("demo_practice")
 
     user = User.objects.get(email=DEMO_EMAIL)
@@ -24,6 +26,8 @@ def test_it_creates_the_demo_login_once(db, settings):
     practice = Practice.objects.get()
     assert Client.objects.filter(practice=practice).count() == DEMO_CLIENTS  # once, not twice
     assert SessionNote.objects.filter(practice=practice, signed_at__isnull=False).exists()
+    assert practice.online_booking  # its booking page opens, on its weekday hours
+    assert WorkingHours.objects.filter(practice=practice).count() == 5
 
 
 def test_it_refuses_when_debug_is_off(db, settings):
