@@ -248,10 +248,13 @@ class IntakeLink(TenantModel):
         return "active"
 
     @classmethod
-    def issue(cls, client, by):
-        """Create a link for the client, revoking older ones; return (link, token)."""
+    def issue(cls, client, by, *, revoke_older=True):
+        """Create a link for the client; return (link, token). A link the therapist makes
+        replaces the older ones; a link in an automatic message leaves them working, so
+        the form link in an earlier message still opens (each expires on its own)."""
         now = timezone.now()
-        client.intake_links.filter(revoked_at__isnull=True).update(revoked_at=now)
+        if revoke_older:
+            client.intake_links.filter(revoked_at__isnull=True).update(revoked_at=now)
         token = secrets.token_urlsafe(24)  # 192 bits; short enough for a text
         link = cls.objects.create(
             practice=client.practice,

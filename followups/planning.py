@@ -214,6 +214,11 @@ def plan_reminder(appointment):
     existing = FollowUp.objects.filter(
         idempotency_key=key_for(Kind.REMINDER, appointment=appointment.public_id)
     )
+    if appointment.booked_via != Appointment.Via.PRACTICE and due <= timezone.now():
+        # The client chose this time inside the reminder's window: the confirmation they
+        # are sent now is the reminder.
+        cancel_scheduled(existing, "the client booked it themselves a short time before")
+        return None
     moved = existing.filter(status=FollowUp.Status.SCHEDULED).update(
         due_at=due, expires_at=expires(Kind.REMINDER, appointment.start)
     )

@@ -233,7 +233,8 @@ def test_a_new_client_books_on_the_page_and_gets_the_confirmation_and_the_form(
     jo = appointment.client
     assert jo.email_consent and not jo.sms_consent
     kinds = set(FollowUp.objects.filter(client=jo).values_list("kind", flat=True))
-    assert kinds == {Kind.BOOKING_CONFIRMATION, Kind.INTAKE_LINK, Kind.REMINDER}
+    # 22 hours ahead, inside the reminder's 24: the confirmation is the reminder.
+    assert kinds == {Kind.BOOKING_CONFIRMATION, Kind.INTAKE_LINK}
 
     dispatch.dispatch()
     sent = {message.subject: message for message in mail.outbox}
@@ -252,6 +253,30 @@ def test_a_new_client_books_on_the_page_and_gets_the_confirmation_and_the_form(
     mine = client.get(link)
     assert mine.status_code == 200
     assert b"Monday 19 October at 10:00" in mine.content and b"Hello Jo" in mine.content
+    for message in mail.outbox:  # every link of every message opens
+        for path in re.findall(r"http://testserver(/\S+/)", message.body):
+            assert client.get(path).status_code == 200, (message.subject, path)
+
+
+def test_a_booking_further_ahead_keeps_its_reminder_and_both_form_links_open(
+    client, open_practice, service
+):
+    start = monday((10, 26), 10)
+    client.post(details_url(open_practice, service, start), DETAILS)
+    jo = Client.objects.get(email="jo.rivers@example.com")
+    reminder = FollowUp.objects.get(client=jo, kind=Kind.REMINDER)
+    assert reminder.due_at == start - datetime.timedelta(hours=24)
+
+    dispatch.dispatch()
+    with time_machine.travel(reminder.due_at, tick=False):
+        dispatch.dispatch()
+    bodies = [message.body for message in mail.outbox]
+    forms = [
+        path for body in bodies for path in re.findall(r"http://testserver(/intake/\S+/)", body)
+    ]
+    assert len(forms) == 2  # the form at booking, and again with the reminder
+    for path in forms:  # the reminder's new link leaves the first one working
+        assert client.get(path).status_code == 200, path
 
 
 def test_a_known_client_is_matched_and_nothing_of_theirs_changes(client, open_practice, service):
