@@ -218,7 +218,8 @@ def deliver(followup, now, rule, lease):
     if reason:
         return finish(followup, Status.SKIPPED, skip_reason=reason)
     if followup.client:
-        followup.channel = choose_channel(followup.client)  # consent may have changed
+        # consent may have changed
+        followup.channel = choose_channel(followup.client, followup.kind)
     later = defer_until(followup, now)
     if later:
         return finish(followup, Status.SCHEDULED, due_at=later, attempts=F("attempts") - 1)

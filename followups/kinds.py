@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     REFERRAL_LIST = "referral_list", "List of colleagues for an enquirer"
     INSURER_REPORT = "insurer_report", "Incident report to the insurer"
     BOOKING_CONFIRMATION = "booking_confirmation", "Confirmation of a booking"
+    TEXT_REPLY = "text_reply", "Reply by text from a client"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Spec:
     prewritten: bool = False  # the therapist wrote the body for this one client
     to_practice: bool = False  # to the practice's own people, so no reply-to
     to_given_address: bool = False  # to the address typed when it was asked for
+    to_do: bool = False  # never sent: always a to-do for the therapist, whatever the channel
 
 
 def DAYS(n):
@@ -130,9 +132,9 @@ KINDS = {
             "{{ late_policy }}{% endif %}\n\nSee you soon,\n{{ practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, see you {{ when }}.{% if intake_link %} Your form: {{ "
-            "intake_link }}{% elif booking_link %} To change: {{ booking_link }}{% endif "
-            "%}\n{{ practice }}"
+            "Hi {{ first_name }}, see you {{ when }}.{% if reply_to_confirm %} Reply C to "
+            "confirm.{% endif %}{% if intake_link %} Your form: {{ intake_link }}{% elif "
+            "booking_link %} To change: {{ booking_link }}{% endif %}\n{{ practice }}"
         ),
         urgent=True,
     ),
@@ -321,6 +323,18 @@ KINDS = {
         urgent=True,
         ruleless=True,
     ),
+    # A client's text that asks something of a person: a to-do, with their words as its body.
+    Kind.TEXT_REPLY: Spec(
+        key="text_reply:{client}:{at}",
+        too_late=DAYS(30),
+        too_late_why="a reply by text is on the to-do list for 30 days",
+        subject="{{ first_name }} replied by text",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
+        to_do=True,
+    ),
 }
 
 URGENT_KINDS = {kind for kind, spec in KINDS.items() if spec.urgent}
@@ -328,6 +342,7 @@ MARKETING_KINDS = {kind for kind, spec in KINDS.items() if spec.marketing}
 RULELESS_KINDS = {kind for kind, spec in KINDS.items() if spec.ruleless}
 PREWRITTEN_KINDS = {kind for kind, spec in KINDS.items() if spec.prewritten}
 TEXTED_KINDS = {kind for kind, spec in KINDS.items() if spec.text}
+TO_DO_KINDS = {kind for kind, spec in KINDS.items() if spec.to_do}
 
 
 def key_for(kind, **cause):

@@ -50,7 +50,7 @@ def plan(
             "practice": practice,
             "client": client,
             "kind": kind,
-            "channel": choose_channel(client),
+            "channel": choose_channel(client, kind),
             "due_at": due_at,
             "expires_at": expires_at,
             "appointment": appointment,
@@ -277,6 +277,19 @@ def plan_intake_link(client):
         due_at=now,
         expires_at=expires(Kind.INTAKE_LINK, now),
         client=client,
+    )
+
+
+def plan_text_reply(client, text, now):
+    """A client's reply by text that is not a word we act on: a to-do for the therapist."""
+    return plan(
+        client.practice,
+        Kind.TEXT_REPLY,
+        key=key_for(Kind.TEXT_REPLY, client=client.public_id, at=now.timestamp()),
+        due_at=now,
+        expires_at=expires(Kind.TEXT_REPLY, now),
+        client=client,
+        body=text,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from clients.models import Channel as ContactChannel
 
-from .kinds import KINDS
+from .kinds import KINDS, TO_DO_KINDS
 from .models import Channel, Rule
 
 
@@ -47,9 +47,13 @@ def text_before_quiet_hours(due, practice, *, not_before):
     return earlier if earlier >= not_before else due
 
 
-def choose_channel(client):
+def choose_channel(client, kind=None):
     """The client's preferred channel if they agreed to it, else another they agreed to,
-    else a to-do for the therapist (a call or a letter needs no consent to be planned)."""
+    else a to-do for the therapist (a call or a letter needs no consent to be planned).
+    A kind that is only ever a to-do (a client's reply to answer) is one whatever the
+    client's channel."""
+    if kind in TO_DO_KINDS:
+        return Channel.TASK
     if client is None:
         return Channel.EMAIL  # to the practice itself
     allowed = {  # agreed to, and not reported undeliverable by the provider

@@ -10,17 +10,20 @@ from clients import record
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
+from sessions import booking
 from sessions.calendar import invite_for
+from sessions.models import Appointment
 
 from . import signals
 from .kinds import expires, key_for
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
-from .planning import plan, ring_after_commit
+from .planning import plan, plan_text_reply, ring_after_commit
 
 log = logging.getLogger(__name__)
 
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}
 START_WORDS = {"START", "UNSTOP", "YES"}
+CONFIRM_WORDS = {"C", "CONFIRM"}
 
 
 def checkin_for_token(token):
@@ -111,18 +114,63 @@ def unsubscribe(client, channel, how):
 
 
 def inbound_sms(number, text):
-    """A reply by text: STOP withdraws and START restores text consent for that number."""
-    word = text.strip().split()[0].upper() if text.strip() else ""
+    """A reply by text. STOP withdraws and START restores text consent for that number; C
+    confirms the session the latest text reminder was about; anything else is a to-do for
+    the practice that last texted that number. Returns how many rows it changed."""
+    word = text.strip().split()[0].upper().rstrip(".!") if text.strip() else ""
     if word in STOP_WORDS:
         given, how = False, f"replied {word} by text"
     elif word in START_WORDS:
         given, how = True, f"replied {word} by text"
+    elif word in CONFIRM_WORDS and (reminder := reminder_to_confirm(number)):
+        booking.confirm(reminder.appointment)
+        return 1
     else:
-        return 0
+        return len(text_reply_todos(number, text.strip()))
     clients = list(Client.objects.filter(mobile=number).select_related("practice"))
     for client in clients:
         client.record_consent(ContactChannel.SMS, given, how)
     return len(clients)
+
+
+def sent_texts(number):
+    return FollowUp.objects.filter(
+        client__mobile=number,
+        client__erased_at=None,
+        channel=Channel.SMS,
+        status=FollowUp.Status.SENT,
+    ).order_by("-sent_at")
+
+
+def reminder_to_confirm(number):
+    """The latest text reminder to this number whose session is still to come."""
+    return (
+        sent_texts(number)
+        .filter(
+            kind=Kind.REMINDER,
+            appointment__status=Appointment.Status.BOOKED,
+            appointment__start__gt=timezone.now(),
+        )
+        .select_related("appointment")
+        .first()
+    )
+
+
+def text_reply_todos(number, text):
+    """A to-do with the client's words, for the client the latest text went to (a number
+    two practices share is answered by the one the client was replying to); for each
+    client with that number when we never texted it."""
+    if not text:
+        return []
+    latest = sent_texts(number).select_related("client__practice").first()
+    if latest is not None:
+        clients = [latest.client]
+    else:
+        clients = list(
+            Client.objects.filter(mobile=number, erased_at=None).select_related("practice")
+        )
+    now = timezone.now()
+    return [plan_text_reply(client, text[:1000], now) for client in clients]
 
 
 def log_unverified_text(number, text, reason):

@@ -21,7 +21,7 @@ from sessions import booking
 from sessions.models import Appointment
 
 from .kinds import KINDS, PREWRITTEN_KINDS, Kind
-from .models import Channel, CheckIn
+from .models import Channel, CheckIn, inbound_texts_unverifiable
 
 # Wording is plain text (a subject, a text message, an e-mail's text part): nothing in it is
 # HTML-escaped here. The e-mail's HTML part escapes the finished text once, as it draws it.
@@ -82,6 +82,11 @@ def context_for(followup, *, sample=False):
         "intake_link": "",
         "book_link": "",
         "booking_link": "",
+        # A text reminder asks for "C" only where replies reach us and can be verified.
+        "reply_to_confirm": followup.kind == Kind.REMINDER
+        and followup.channel == Channel.SMS
+        and settings.SMS_BACKEND.endswith("TwilioSmsBackend")
+        and not inbound_texts_unverifiable(),
     }
     context.update(alert_context(followup))
     if sample:

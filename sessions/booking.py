@@ -59,6 +59,13 @@ def client_for(practice, details):
     return client
 
 
+def confirm(appointment, now=None):
+    """The client says they are coming."""
+    appointment.confirmed_at = now or timezone.now()
+    appointment.save(update_fields=["confirmed_at", "updated_at"])
+    return appointment
+
+
 def can_change(appointment, now=None):
     """Whether the client may still move or cancel it without calling (the practice's
     notice period)."""

@@ -140,6 +140,8 @@ class Appointment(TenantModel):
     unpaid = models.BooleanField("not paid yet", default=False)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     booked_via = models.CharField(max_length=16, choices=Via.choices, default=Via.PRACTICE)
+    # When the client confirmed they are coming (replying C to the reminder by text).
+    confirmed_at = models.DateTimeField("confirmed by the client", null=True, blank=True)
     # The time the therapist's calendar is taken: the session with the service's travel
     # before and free time after. On PostgreSQL an exclusion constraint keeps two
     # uncancelled sessions of one therapist from overlapping (migration 0008).

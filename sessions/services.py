@@ -215,6 +215,7 @@ class Row:
     note_signed: bool
     has_note: bool
     booked_online: bool
+    confirmed: bool
 
 
 def listing(appointments, limit=None):
@@ -242,6 +243,7 @@ def listing(appointments, limit=None):
             "client__intake_completed_at",
             "service__name",
             "booked_via",
+            "confirmed_at",
         )[:limit]
     )
     detail_url = url_for_ids("sessions:detail")
@@ -260,6 +262,7 @@ def listing(appointments, limit=None):
             note_signed=note_signed,
             has_note=has_note,
             booked_online=via != Appointment.Via.PRACTICE,
+            confirmed=confirmed_at is not None,
         )
         for (
             public_id,
@@ -274,6 +277,7 @@ def listing(appointments, limit=None):
             intake_at,
             service,
             via,
+            confirmed_at,
         ) in values
     ]
 

@@ -1,15 +1,19 @@
+import datetime
+
 import pytest
 from django.core import mail
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from twilio.request_validator import RequestValidator
 
 from clients.models import ConsentEvent
 from followups import dispatch
+from followups.models import FollowUp
 from followups.wording import unsubscribe_token
 
-from ..factories import CheckInFactory, ClientFactory
+from ..factories import AppointmentFactory, CheckInFactory, ClientFactory
 
 
 @pytest.fixture
@@ -252,3 +256,64 @@ def test_an_alert_the_mail_server_refused_is_retried_and_then_sent(
     alert.refresh_from_db()
     assert alert.status == "sent" and alert.to == owner.email
     assert [m.to for m in mail.outbox] == [[owner.email]]
+
+
+def reminded_by_text(practice, settings):
+    """A client whose text reminder for tomorrow's session went out."""
+    settings.SMS_BACKEND = "followups.channels.TwilioSmsBackend"
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    robin = ClientFactory(
+        practice=practice,
+        first_name="Robin",
+        mobile="+447911123456",
+        sms_consent=True,
+        preferred_channel="sms",
+    )
+    appointment = AppointmentFactory(
+        client=robin, start=timezone.now() + datetime.timedelta(hours=20)
+    )
+    reminder = FollowUp.objects.get(appointment=appointment, kind="reminder")
+    FollowUp.objects.filter(pk=reminder.pk).update(status="sent", sent_at=timezone.now())
+    return robin, appointment
+
+
+def test_replying_c_to_a_text_reminder_confirms_the_session(
+    client, practice, owner_client, settings
+):
+    _, appointment = reminded_by_text(practice, settings)
+
+    assert twilio_post(client, settings, "c.").status_code == 200
+
+    appointment.refresh_from_db()
+    assert appointment.confirmed_at is not None
+    day = owner_client.get(
+        reverse("sessions:day") + f"?date={appointment.start.astimezone():%Y-%m-%d}"
+    )
+    assert "confirmed by the client" in day.content.decode()
+
+
+def test_any_other_reply_is_a_to_do_for_the_practice_that_texted(
+    client, practice, other_practice, owner_client, settings
+):
+    robin, appointment = reminded_by_text(practice, settings)
+    ClientFactory(practice=other_practice, mobile="+447911123456")  # same number elsewhere
+
+    twilio_post(client, settings, "Can we make it 11 instead? <Robin>")
+    dispatch.dispatch()
+
+    appointment.refresh_from_db()
+    assert appointment.confirmed_at is None
+    with scopes_disabled():
+        todos = FollowUp.objects.filter(kind="text_reply")
+        assert [(t.practice, t.client, t.status) for t in todos] == [(practice, robin, "sent")]
+    page = owner_client.get(reverse("followups:todo")).content.decode()
+    assert "they replied by text" in page
+    assert "Can we make it 11 instead? &lt;Robin&gt;" in page  # escaped once
+
+
+def test_c_with_nothing_to_confirm_reaches_the_therapist(client, practice, settings):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    ClientFactory(practice=practice, mobile="+447911123456")
+    twilio_post(client, settings, "C")
+    with scopes_disabled():
+        assert FollowUp.objects.get(kind="text_reply").body == "C"

@@ -145,3 +145,24 @@ def test_with_online_booking_each_text_carries_its_link_in_one_text(alex, kind):
 
     assert "https://book.calmhands.example/b/" in text
     assert sms.measure(text).segments == 1, (len(text), text)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_where_replies_reach_us_the_reminder_asks_for_c_and_stays_one_text(alex, settings):
+    settings.SMS_BACKEND = "followups.channels.TwilioSmsBackend"
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    alex.practice.online_booking = True
+    alex.practice.save()
+    alex.intake_completed_at = NOON
+    alex.save()
+    # The longest day and month names there are.
+    start = datetime.datetime(2026, 9, 23, 10, 0, tzinfo=NOON.tzinfo)
+    appointment = AppointmentFactory(client=alex, start=start)
+    followup = FollowUpFactory(
+        client=alex, kind=kinds.Kind.REMINDER, channel=Channel.SMS, appointment=appointment
+    )
+
+    _, text = wording.render(followup, None)
+
+    assert "Reply C to confirm." in text and "https://book.calmhands.example/b/" in text
+    assert sms.measure(text).segments == 1, (len(text), text)
