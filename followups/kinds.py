@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     INSURER_REPORT = "insurer_report", "Incident report to the insurer"
     BOOKING_CONFIRMATION = "booking_confirmation", "Confirmation of a booking"
     TEXT_REPLY = "text_reply", "Reply by text from a client"
+    WAITLIST_OFFER = "waitlist_offer", "A freed time offered to the waitlist"
 
 
 @dataclass(frozen=True)
@@ -319,6 +320,26 @@ KINDS = {
         text=(
             "Hi {{ first_name }}, you are booked {{ when }}.{% if booking_link %} To "
             "change: {{ booking_link }}{% endif %}\n{{ practice }}"
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
+    # To a client on the waitlist when a session of the same service is cancelled: the freed
+    # time, and a link that takes it (the first to use it gets it).
+    Kind.WAITLIST_OFFER: Spec(
+        key="waitlist_offer:{entry}:{appointment}",
+        too_late=NOW,
+        too_late_why="a freed time is offered only before it starts",
+        subject="A time has come free {{ when }}",
+        body=(
+            "Hello {{ first_name }},\n\nYou asked to hear when an earlier time frees up. "
+            "One just has: {{ when }}{% if service %} ({{ service }}){% endif %}.\n\n{% if "
+            "offer_link %}The first to take it gets it: {{ offer_link }}{% else %}Reply if "
+            "you would like it.{% endif %}\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, a time came free {{ when }}. {% if offer_link %}Take it: "
+            "{{ offer_link }}{% else %}Reply if you want it.{% endif %}\n{{ practice }}"
         ),
         urgent=True,
         ruleless=True,

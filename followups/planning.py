@@ -14,6 +14,7 @@ from django_scopes import scope, scopes_disabled
 
 from clients.models import Client
 from practice.models import Practice
+from sessions import booking
 from sessions.models import Appointment
 
 from .kinds import RULELESS_KINDS, Kind, expires, key_for, too_late_reason
@@ -85,11 +86,10 @@ def on_status_changed(appointment, old_status, **kwargs):
         plan_checkin(appointment)
         if first_visit(appointment):
             plan_thank_you(appointment)
-    elif appointment.status in Appointment.CANCELLED and appointment.client.status not in (
-        Client.Status.MOVED_ON,
-        Client.Status.INACTIVE,
-    ):
-        plan_cancellation_sequence(appointment)
+    elif appointment.status in Appointment.CANCELLED:
+        plan_waitlist_offers(appointment)
+        if appointment.client.status not in (Client.Status.MOVED_ON, Client.Status.INACTIVE):
+            plan_cancellation_sequence(appointment)
 
 
 def reminder_end(appointment):
@@ -278,6 +278,26 @@ def plan_intake_link(client):
         expires_at=expires(Kind.INTAKE_LINK, now),
         client=client,
     )
+
+
+def plan_waitlist_offers(freed):
+    """Offer a cancelled session's time to everyone waiting for it, now, each by their
+    channel; the booking pages give it to the first who takes it."""
+    if not freed.practice.online_booking:
+        return []
+    now = timezone.now()
+    return [
+        plan(
+            freed.practice,
+            Kind.WAITLIST_OFFER,
+            key=key_for(Kind.WAITLIST_OFFER, entry=entry.public_id, appointment=freed.public_id),
+            due_at=now,
+            expires_at=expires(Kind.WAITLIST_OFFER, freed.start),
+            client=entry.client,
+            appointment=freed,
+        )
+        for entry in booking.waiting_for(freed, now)
+    ]
 
 
 def plan_text_reply(client, text, now):

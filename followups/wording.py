@@ -82,6 +82,7 @@ def context_for(followup, *, sample=False):
         "intake_link": "",
         "book_link": "",
         "booking_link": "",
+        "offer_link": "",
         # A text reminder asks for "C" only where replies reach us and can be verified.
         "reply_to_confirm": followup.kind == Kind.REMINDER
         and followup.channel == Channel.SMS
@@ -95,6 +96,8 @@ def context_for(followup, *, sample=False):
         context["link"] = site_url("/example-link/")
         if practice.online_booking and followup.kind in BOOKING_LINKS:
             context[BOOKING_LINKS[followup.kind]] = site_url("/b/example-link/")
+        if practice.online_booking and followup.kind == Kind.WAITLIST_OFFER:
+            context["offer_link"] = site_url("/b/example-link/")
         return context
     for name, make in token_links(followup).items():
         context[name] = make()
@@ -133,6 +136,13 @@ def token_links(followup):
         links["intake_link"] = lambda: intake_link(client)
     if followup.kind == Kind.INVITATION and followup.invitation:
         links["link"] = lambda: invitation_link(followup.invitation)
+    if (
+        followup.kind == Kind.WAITLIST_OFFER
+        and client
+        and appointment
+        and followup.practice.online_booking
+    ):
+        links["offer_link"] = lambda: offer_link(client, appointment)
     if followup.kind in BOOKING_LINKS and client and followup.practice.online_booking:
         name = BOOKING_LINKS[followup.kind]
         links[name] = lambda: personal_link(client, again=name == "book_link")
@@ -145,6 +155,12 @@ def personal_link(client, *, again):
     token = booking.issue_link(client, booking.last_service(client))
     name = "booking:again" if again else "booking:mine"
     return site_url(reverse(name, args=[token]))
+
+
+def offer_link(client, freed):
+    """A short link that takes a freed time (see booking_views.take)."""
+    token = booking.issue_link(client, freed.service, offer=freed)
+    return site_url(reverse("booking:take", args=[token]))
 
 
 def service_name(followup):

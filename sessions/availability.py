@@ -67,6 +67,11 @@ class Unavailable(Exception):
         self.code = code
 
 
+def iso(moment):
+    """A start time as the booking pages and links write it (UTC, to the minute)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
 TAKEN = "Sorry, that time was just taken. Here are the next free times."
 
 

@@ -10,7 +10,7 @@ intake link for a new client), as it does for the therapist's bookings.
 import datetime
 import secrets
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from clients.models import Client, hash_token
@@ -18,7 +18,7 @@ from clients.services import find_existing_client
 
 from . import availability, services
 from .availability import Unavailable
-from .models import Appointment, BookingLink, Service
+from .models import Appointment, BookingLink, Service, WaitlistEntry
 
 
 def book(practice, service, start, client, *, via, now=None):
@@ -36,6 +36,7 @@ def book(practice, service, start, client, *, via, now=None):
             booked_via=via,
         )
         availability.save_unless_taken(appointment)
+        close_waiting(appointment)
     return appointment
 
 
@@ -92,8 +93,11 @@ def move(appointment, start, *, now=None):
         therapist_id = availability.check(
             appointment.practice, service, start, now=now, ignore=locked
         )
+        earlier = start < locked.start
         locked.start, locked.therapist_id = start, therapist_id
         availability.save_unless_taken(locked)
+        if earlier:
+            close_waiting(locked)
     return locked
 
 
@@ -108,14 +112,16 @@ def cancel(appointment, *, now=None, reason="Cancelled by the client from their 
     return services.change_status(appointment, status, by=None, reason=reason)
 
 
-def issue_link(client, service=None, now=None):
-    """A new personal link for `client`; returns its token (only the hash is kept)."""
+def issue_link(client, service=None, now=None, offer=None):
+    """A new personal link for `client`; returns its token (only the hash is kept). With
+    `offer`, a cancelled session, the link takes that session's time."""
     now = now or timezone.now()
     token = secrets.token_urlsafe(16)
     BookingLink.objects.create(
         practice=client.practice,
         client=client,
         service=service,
+        offer=offer,
         token_hash=hash_token(token),
         created_at=now,
         expires_at=now + BookingLink.LIFETIME,
@@ -167,3 +173,52 @@ def link_for_token(token, now=None):
 
 def bookable_services(practice):
     return Service.objects.filter(practice=practice, active=True, bookable_online=True)
+
+
+# --- The waitlist ---------------------------------------------------------------------
+
+
+def wait_for_earlier(client, service, appointment=None):
+    """Put the client on the waitlist for `service` (earlier than `appointment` if given);
+    asking twice keeps one entry."""
+    entry, _ = WaitlistEntry.objects.get_or_create(
+        practice=client.practice,
+        client=client,
+        service=service,
+        appointment=appointment,
+        closed_at=None,
+    )
+    return entry
+
+
+def waiting_for(freed, now=None):
+    """The waitlist entries a freed session's time is worth offering to, first come first:
+    same service, another client, still wanting a time before this one. Entries whose
+    session has gone (cancelled, held, or already earlier) are closed on the way."""
+    now = now or timezone.now()
+    if freed.service_id is None or freed.start <= now:
+        return []
+    entries = (
+        WaitlistEntry.objects.filter(practice=freed.practice, service=freed.service, closed_at=None)
+        .exclude(client=freed.client)
+        .select_related("client", "appointment")
+        .order_by("created_at")
+    )
+    wanted, stale = [], []
+    for entry in entries:
+        held = entry.appointment
+        if held is not None and (not held.is_booked or held.start <= now):
+            stale.append(entry.pk)
+        elif held is None or held.start > freed.start:
+            wanted.append(entry)
+    WaitlistEntry.objects.filter(pk__in=stale).update(closed_at=now)
+    return wanted
+
+
+def close_waiting(appointment, now=None):
+    """The client took an earlier time for this session: they wait no more for it."""
+    WaitlistEntry.objects.filter(
+        client=appointment.client, service=appointment.service, closed_at=None
+    ).filter(models.Q(appointment=appointment) | models.Q(appointment=None)).update(
+        closed_at=now or timezone.now()
+    )

@@ -21,4 +21,7 @@ urlpatterns = [
     ),
     path("b/<str:token>/move/<uuid:appointment_id>/", views.move, name="move"),
     path("b/<str:token>/cancel/<uuid:appointment_id>/", views.cancel, name="cancel"),
+    path("b/<str:token>/take/", views.take, name="take"),
+    path("b/<str:token>/wait/<uuid:appointment_id>/", views.wait, name="wait"),
+    path("b/<str:token>/book/<uuid:service_id>/wait/", views.wait, name="wait_any"),
 ]

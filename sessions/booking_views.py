@@ -23,7 +23,7 @@ from practice import dates
 from practice.models import Practice
 
 from . import availability, booking
-from .availability import Unavailable
+from .availability import Unavailable, iso
 from .forms import BookingDetailsForm, parse_start
 from .models import Appointment, BookingLink
 
@@ -55,11 +55,6 @@ def start_from(request):
     if moment is None:
         raise Http404("No such time.")
     return moment
-
-
-def iso(moment):
-    """A start time as the booking pages write it in addresses and forms (UTC)."""
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def time_url(base, slot_start):
@@ -216,6 +211,9 @@ def mine(request, token):
                 "changeable": booking.can_change(appointment),
                 "move_url": reverse("booking:move", args=[token, appointment.public_id]),
                 "cancel_url": reverse("booking:cancel", args=[token, appointment.public_id]),
+                "wait_url": reverse("booking:wait", args=[token, appointment.public_id])
+                if appointment.service_id
+                else "",
             }
             for appointment in booking.upcoming(link.client)
         ]
@@ -254,6 +252,7 @@ def again(request, token, service_id=None):
             **days_page(request, practice, service, confirm_url),
             "back_url": reverse("booking:mine", args=[token]),
             "other_services": [choice for choice in choices if choice[0] != service],
+            "wait_url": reverse("booking:wait_any", args=[token, service.public_id]),
         }
         return link_page(request, link, "booking/times.html", context)
 
@@ -356,6 +355,57 @@ def cancel(request, token, appointment_id):
             "back_url": reverse("booking:mine", args=[token]),
         }
         return link_page(request, link, "booking/cancel.html", context)
+
+
+@rate_limited
+def take(request, token):
+    """A waitlist offer's link: the page that moves the client's later session to the freed
+    time, or books it."""
+    link = link_or_404(token)
+    if link.offer_id is None:
+        raise Http404("This link offers no time.")
+    with scope(practice=link.practice):
+        freed = link.offer
+        later = booking.upcoming(link.client).filter(service=freed.service, start__gt=freed.start)
+        later = later.first()
+        if later is not None:
+            path = reverse("booking:move", args=[token, later.public_id])
+        else:
+            path = reverse("booking:again_confirm", args=[token, freed.service.public_id])
+        return redirect(f"{path}?at={iso(freed.start)}")
+
+
+@rate_limited
+def wait(request, token, appointment_id=None, service_id=None):
+    """Ask to hear when an earlier time frees up: for a booked session, or for a service
+    with no free time now."""
+    link = link_or_404(token)
+    practice = link.practice
+    with scope(practice=practice):
+        if appointment_id is not None:
+            appointment = get_object_or_404(
+                booking.upcoming(link.client).filter(service__isnull=False),
+                public_id=appointment_id,
+            )
+            service, what = appointment.service, dates.when(appointment.start, practice)
+        else:
+            appointment = None
+            service = get_object_or_404(booking.bookable_services(practice), public_id=service_id)
+            what = None
+        if request.method == "POST":
+            booking.wait_for_earlier(link.client, service, appointment)
+            messages.success(
+                request,
+                "Done: if a time frees up, we will let you know by "
+                f"{'text' if link.client.preferred_channel == 'sms' else 'e-mail'}.",
+            )
+            return redirect("booking:mine", token)
+        context = {
+            "service": service,
+            "what": what,
+            "back_url": reverse("booking:mine", args=[token]),
+        }
+        return link_page(request, link, "booking/wait.html", context)
 
 
 def problem_at(practice, service, start, *, ignore=None):

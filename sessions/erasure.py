@@ -4,7 +4,14 @@ from django.utils import timezone
 
 from clients.erasure import Eraser
 
-from .models import Appointment, BookingLink, NoteAmendment, NoteArea, SessionNote
+from .models import (
+    Appointment,
+    BookingLink,
+    NoteAmendment,
+    NoteArea,
+    SessionNote,
+    WaitlistEntry,
+)
 
 
 def erase(client):
@@ -16,6 +23,7 @@ def erase(client):
     ).update(status=Appointment.Status.CANCELLED_PRACTICE, status_changed_at=now)
     SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()
     BookingLink.objects.filter(client=client).delete()  # their links stop working
+    WaitlistEntry.objects.filter(client=client).delete()
     return {"bookings_cancelled": cancelled}
 
 
@@ -35,6 +43,7 @@ ERASER = Eraser(
         "treatment_sessions.NoteArea",
         "treatment_sessions.NoteAmendment",
         "treatment_sessions.BookingLink",
+        "treatment_sessions.WaitlistEntry",
     ),
     erase=erase,
     purge=purge,

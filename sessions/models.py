@@ -491,6 +491,10 @@ class BookingLink(TenantModel):
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="booking_links")
     # The service a "choose a time" link opens with: the client's last one.
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL)
+    # A waitlist offer: the cancelled session whose time this link takes.
+    offer = models.ForeignKey(
+        "Appointment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -502,3 +506,29 @@ class BookingLink(TenantModel):
 
     def __str__(self):
         return f"Booking link of {self.client}"
+
+
+class WaitlistEntry(TenantModel):
+    """A client who asked to hear when an earlier time frees up: earlier than their booked
+    session, or any time at all when they have none."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="waitlist")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "waitlist"
+        indexes = [
+            models.Index(
+                fields=["practice", "service"],
+                condition=models.Q(closed_at=None),
+                name="waitlist_open",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.client} waiting for {self.service}"

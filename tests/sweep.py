@@ -277,6 +277,19 @@ def someone_elses_session(practice):
     return AppointmentFactory(client__practice=PracticeFactory(name="Other")).public_id
 
 
+def offer_cases(practice):
+    """A waitlist offer's link, and an ordinary personal link, which offers nothing."""
+    token, appointment = link_and_session(practice)
+    freed = AppointmentFactory(
+        client=client_of(practice),
+        service=appointment.service,
+        start=appointment.start - datetime.timedelta(days=2),
+        status="cancelled_client",
+    )
+    offer = booking.issue_link(appointment.client, appointment.service, offer=freed)
+    return {"token": offer}, {"token": token}
+
+
 def service_elsewhere():
     return ServiceFactory(practice=PracticeFactory(name="Elsewhere")).public_id
 
@@ -347,6 +360,19 @@ PUBLIC_URLS |= {
             {"token": token, "appointment_id": someone_elses_session(appointment.practice)},
         )
     ),
+    "booking:wait": with_link(
+        lambda token, appointment: (
+            {"token": token, "appointment_id": appointment.public_id},
+            {"token": token, "appointment_id": someone_elses_session(appointment.practice)},
+        )
+    ),
+    "booking:wait_any": with_link(
+        lambda token, appointment: (
+            {"token": token, "service_id": appointment.service.public_id},
+            {"token": token, "service_id": service_elsewhere()},
+        )
+    ),
+    "booking:take": lambda practice: offer_cases(practice),
     "booking:cancel": with_link(
         lambda token, appointment: (
             {"token": token, "appointment_id": appointment.public_id},
@@ -572,7 +598,8 @@ def sweep_public(public_cases):
     problems = []
     anonymous = Client()
     for name, good, bad in public_cases:
-        if (status := anonymous.get(good).status_code) != 200:
+        # A link may pass the visitor on (an offer to its page): where it ends must open.
+        if (status := anonymous.get(good, follow=True).status_code) != 200:
             problems.append(f"{name} {good}: the real key got {status}")
         if (status := anonymous.get(bad).status_code) != 404:
             problems.append(f"{name} {bad}: a wrong key got {status}, not 404")

@@ -11,7 +11,7 @@ from followups import dispatch, kinds, sms, wording
 from followups.models import Channel, FollowUp, Kind, Rule
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory
+from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory, ServiceFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NOON = datetime.datetime(2026, 9, 23, 12, 0, tzinfo=LONDON)  # a long weekday and month
@@ -165,4 +165,24 @@ def test_where_replies_reach_us_the_reminder_asks_for_c_and_stays_one_text(alex,
     _, text = wording.render(followup, None)
 
     assert "Reply C to confirm." in text and "https://book.calmhands.example/b/" in text
+    assert sms.measure(text).segments == 1, (len(text), text)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_a_waitlist_offer_by_text_carries_its_link_in_one_text(alex):
+    alex.practice.online_booking = True
+    alex.practice.save()
+    service = ServiceFactory(practice=alex.practice)
+    freed = AppointmentFactory(
+        client=ClientFactory(practice=alex.practice),
+        service=service,
+        start=datetime.datetime(2026, 9, 23, 10, 0, tzinfo=NOON.tzinfo),  # the longest date
+    )
+    followup = FollowUpFactory(
+        client=alex, kind=kinds.Kind.WAITLIST_OFFER, channel=Channel.SMS, appointment=freed
+    )
+
+    _, text = wording.render(followup, None)
+
+    assert "Take it: https://book.calmhands.example/b/" in text
     assert sms.measure(text).segments == 1, (len(text), text)

@@ -15,7 +15,14 @@ from followups import dispatch
 from followups.models import FollowUp, Kind
 from practice import dates
 from sessions import availability, booking
-from sessions.models import Appointment, BookingLink, Service, TimeOff, WorkingHours
+from sessions.models import (
+    Appointment,
+    BookingLink,
+    Service,
+    TimeOff,
+    WaitlistEntry,
+    WorkingHours,
+)
 
 from ..factories import AppointmentFactory, ClientFactory
 
@@ -508,3 +515,61 @@ def test_the_free_times_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(5):
         page = client.get(url)
     assert page.status_code == 200 and b"time-choice" in page.content
+
+
+# --- The waitlist ---------------------------------------------------------------------
+
+
+def test_a_cancelled_time_goes_to_the_first_on_the_waitlist_who_takes_it(
+    client, open_practice, service, owner
+):
+    def person(name):
+        someone = ClientFactory(
+            practice=open_practice,
+            first_name=name,
+            email=f"{name.lower()}@example.com",
+            email_consent=True,
+        )
+        return someone, booking.issue_link(someone, service)
+
+    (ana, ana_link), (ben, ben_link), (cara, cara_link) = map(person, ("Ana", "Ben", "Cara"))
+    freed = booking.book(open_practice, service, monday((10, 26), 10), ana, via="practice")
+    later = booking.book(open_practice, service, monday((11, 2), 10), ben, via="practice")
+    wait = reverse("booking:wait", args=[ben_link, later.public_id])
+    assert b"Yes, let me know" in client.get(wait).content
+    assert client.post(wait).status_code == 302
+    client.post(reverse("booking:wait_any", args=[cara_link, service.public_id]))
+
+    client.post(reverse("booking:cancel", args=[ana_link, freed.public_id]))
+    mail.outbox.clear()
+    dispatch.dispatch()
+
+    offers = {m.to[0]: m for m in mail.outbox if m.subject.startswith("A time has come free")}
+    assert set(offers) == {"ben@example.com", "cara@example.com"}
+    assert offers["ben@example.com"].subject == "A time has come free on Monday 26 October at 10:00"
+    take = {
+        who: re.search(r"http://testserver(/b/\S+)", offer.body).group(1)
+        for who, offer in offers.items()
+    }
+    pages = {who: client.get(link).url for who, link in take.items()}  # where each leads
+    assert "/move/" in pages["ben@example.com"] and "/book/" in pages["cara@example.com"]
+
+    path, query = pages["cara@example.com"].split("?at=")
+    assert b"Monday 26 October at 10:00" in client.get(pages["cara@example.com"]).content
+    assert client.post(path, {"start": query}).status_code == 302  # Cara is first
+
+    path, query = pages["ben@example.com"].split("?at=")
+    too_late = client.post(path, {"start": query})
+    assert b"Sorry, that time was just taken" in too_late.content
+    later.refresh_from_db()
+    assert later.start == monday((11, 2), 10)
+    assert Appointment.objects.get(client=cara).start == monday((10, 26), 10)
+    open_entries = WaitlistEntry.objects.filter(closed_at=None)
+    assert [entry.client for entry in open_entries] == [ben]  # still waiting
+
+
+def test_no_offer_for_a_time_that_has_passed_or_to_who_cancelled(open_practice, service):
+    ana = ClientFactory(practice=open_practice, email="ana@example.com")
+    freed = booking.book(open_practice, service, monday((10, 26), 10), ana, via="practice")
+    booking.wait_for_earlier(ana, service)  # she waits too, for another time
+    assert booking.waiting_for(freed) == []
