@@ -332,8 +332,9 @@ KINDS = {
         too_late_why="a freed time is offered only before it starts",
         subject="A time has come free {{ when }}",
         body=(
-            "Hello {{ first_name }},\n\nYou asked to hear when an earlier time frees up. "
-            "One just has: {{ when }}{% if service %} ({{ service }}){% endif %}.\n\n{% if "
+            "Hello {{ first_name }},\n\nYou asked to hear when an earlier time frees up, "
+            "and one has: your massage could be {{ when }}{% if service %} ({{ service "
+            "}}){% endif %}.\n\n{% if "
             "offer_link %}The first to take it gets it: {{ offer_link }}{% else %}Reply if "
             "you would like it.{% endif %}\n\n{{ practice }}"
         ),

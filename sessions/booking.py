@@ -193,11 +193,12 @@ def wait_for_earlier(client, service, appointment=None):
 
 def waiting_for(freed, now=None):
     """The waitlist entries a freed session's time is worth offering to, first come first:
-    same service, another client, still wanting a time before this one. Entries whose
+    same service, another client, still wanting a time before this one, and far enough
+    ahead to be booked online. Entries whose
     session has gone (cancelled, held, or already earlier) are closed on the way."""
     now = now or timezone.now()
-    if freed.service_id is None or freed.start <= now:
-        return []
+    if freed.service_id is None or freed.start < availability.window(freed.service, now)[0]:
+        return []  # too soon for anyone to book it online
     entries = (
         WaitlistEntry.objects.filter(practice=freed.practice, service=freed.service, closed_at=None)
         .exclude(client=freed.client)

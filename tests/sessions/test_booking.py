@@ -568,8 +568,13 @@ def test_a_cancelled_time_goes_to_the_first_on_the_waitlist_who_takes_it(
     assert [entry.client for entry in open_entries] == [ben]  # still waiting
 
 
-def test_no_offer_for_a_time_that_has_passed_or_to_who_cancelled(open_practice, service):
+def test_no_offer_to_who_cancelled_nor_of_a_time_inside_the_notice(open_practice, service):
     ana = ClientFactory(practice=open_practice, email="ana@example.com")
     freed = booking.book(open_practice, service, monday((10, 26), 10), ana, via="practice")
     booking.wait_for_earlier(ana, service)  # she waits too, for another time
     assert booking.waiting_for(freed) == []
+    ben = ClientFactory(practice=open_practice)
+    booking.wait_for_earlier(ben, service)
+    assert [entry.client for entry in booking.waiting_for(freed)] == [ben]
+    # Ten hours before it starts, inside the service's 12 hours' notice: nobody could take it.
+    assert booking.waiting_for(freed, now=freed.start - datetime.timedelta(hours=10)) == []
