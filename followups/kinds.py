@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     INSURER_REPORT = "insurer_report", "Incident report to the insurer"
     BOOKING_CONFIRMATION = "booking_confirmation", "Confirmation of a booking"
     TEXT_REPLY = "text_reply", "Reply by text from a client"
+    BOOKING_DECLINED = "booking_declined", "A booking request the practice could not take"
     WAITLIST_OFFER = "waitlist_offer", "A freed time offered to the waitlist"
 
 
@@ -308,18 +309,40 @@ KINDS = {
         key="booking_confirmation:{appointment}:{start}",
         too_late=NOW,
         too_late_why="a confirmation goes out before the session starts",
-        subject="Booked: your massage {{ when }}",
+        subject="{% if awaiting %}Requested{% else %}Booked{% endif %}: your massage {{ when }}",
         body=(
-            "Hello {{ first_name }},\n\nYour massage {{ when }} is booked{% if service "
-            "%} ({{ service }}){% endif %}. The attached calendar file puts it in your "
-            "phone's calendar.{% if booking_link "
+            "Hello {{ first_name }},\n\n{% if awaiting %}We have your request for a massage "
+            "{{ when }}{% if service %} ({{ service }}){% endif %}. The time is held for you, "
+            "and you will hear from us as soon as it is confirmed.{% else %}Your massage {{ "
+            "when }} is booked{% if service %} ({{ service }}){% endif %}. The attached "
+            "calendar file puts it in your phone's calendar.{% endif %}{% if booking_link "
             "%}\n\nTo see, move or cancel it: {{ booking_link }}{% endif %}{% if "
             "cancellation_policy %}\n\n{{ cancellation_policy }}{% endif %}\n\nSee you "
             "then,\n{{ practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, you are booked {{ when }}.{% if booking_link %} To "
-            "change: {{ booking_link }}{% endif %}\n{{ practice }}"
+            "Hi {{ first_name }}, {% if awaiting %}we have your request for {{ when }}: "
+            "we will confirm soon{% else %}you are booked {{ when }}{% endif %}.{% if "
+            "booking_link %} To change: {{ booking_link }}{% endif %}\n{{ practice }}"
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
+    # To a client whose online request the therapist could not take.
+    Kind.BOOKING_DECLINED: Spec(
+        key="booking_declined:{appointment}",
+        too_late=NOW,
+        too_late_why="a declined request is told before its time",
+        subject="We cannot see you {{ when }} after all",
+        body=(
+            "Hello {{ first_name }},\n\nSorry: we cannot take your booking {{ when }}. "
+            "{% if book_link %}Please choose another time: {{ book_link }}{% else %}Reply "
+            "and we will find another time.{% endif %}\n\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, sorry, we cannot see you {{ when }}. {% if book_link "
+            "%}Another time: {{ book_link }}{% else %}Reply for another time.{% endif "
+            "%}\n{{ practice }}"
         ),
         urgent=True,
         ruleless=True,

@@ -88,7 +88,11 @@ def on_status_changed(appointment, old_status, **kwargs):
             plan_thank_you(appointment)
     elif appointment.status in Appointment.CANCELLED:
         plan_waitlist_offers(appointment)
-        if appointment.client.status not in (Client.Status.MOVED_ON, Client.Status.INACTIVE):
+        if appointment.awaiting_confirmation:
+            # A request, not a session: declined, the client is told; withdrawn, nothing.
+            if appointment.status == Appointment.Status.CANCELLED_PRACTICE:
+                plan_declined(appointment)
+        elif appointment.client.status not in (Client.Status.MOVED_ON, Client.Status.INACTIVE):
             plan_cancellation_sequence(appointment)
 
 
@@ -122,14 +126,17 @@ def plan_confirmation(appointment):
     confirmation of the time it has just left is no longer sent."""
     if appointment.start <= timezone.now():
         return None
+    # One per time the session is at, and a held request's acknowledgement apart from the
+    # confirmation that follows when the therapist accepts it.
+    held = ":request" if appointment.awaiting_confirmation else ""
     key = key_for(
         Kind.BOOKING_CONFIRMATION,
         appointment=appointment.public_id,
-        start=int(appointment.start.timestamp()),
+        start=f"{int(appointment.start.timestamp())}{held}",
     )
     cancel_scheduled(
         appointment.followups.filter(kind=Kind.BOOKING_CONFIRMATION).exclude(idempotency_key=key),
-        "the session moved",
+        "a newer confirmation replaces it",
     )
     now = timezone.now()
     return plan(
@@ -138,6 +145,19 @@ def plan_confirmation(appointment):
         key=key,
         due_at=now,
         expires_at=expires(Kind.BOOKING_CONFIRMATION, appointment.start),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_declined(appointment):
+    now = timezone.now()
+    return plan(
+        appointment.practice,
+        Kind.BOOKING_DECLINED,
+        key=key_for(Kind.BOOKING_DECLINED, appointment=appointment.public_id),
+        due_at=now,
+        expires_at=expires(Kind.BOOKING_DECLINED, appointment.start),
         client=appointment.client,
         appointment=appointment,
     )
@@ -214,6 +234,9 @@ def plan_reminder(appointment):
     existing = FollowUp.objects.filter(
         idempotency_key=key_for(Kind.REMINDER, appointment=appointment.public_id)
     )
+    if appointment.awaiting_confirmation:
+        cancel_scheduled(existing, "the booking waits for the therapist's confirmation")
+        return None
     if appointment.booked_via != Appointment.Via.PRACTICE and due <= timezone.now():
         # The client chose this time inside the reminder's window: the confirmation they
         # are sent now is the reminder.

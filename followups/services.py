@@ -247,5 +247,8 @@ def record_part(client):
 
 
 def booking_invite(followup):
-    """The calendar file of a booking confirmation (see followups/attachments.py)."""
+    """The calendar file of a booking confirmation (see followups/attachments.py); none
+    while the booking waits for the therapist."""
+    if followup.appointment.awaiting_confirmation:
+        return []
     return [("massage.ics", invite_for(followup.appointment), "text/calendar")]

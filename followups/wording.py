@@ -83,6 +83,7 @@ def context_for(followup, *, sample=False):
         "book_link": "",
         "booking_link": "",
         "offer_link": "",
+        "awaiting": bool(followup.appointment and followup.appointment.awaiting_confirmation),
         # A text reminder asks for "C" only where replies reach us and can be verified.
         "reply_to_confirm": followup.kind == Kind.REMINDER
         and followup.channel == Channel.SMS
@@ -115,6 +116,7 @@ def is_before_first_visit(client):
 # online, and under which name: "book_link" opens the free times of the client's last
 # service; "booking_link" opens their sessions, to move or cancel one.
 BOOKING_LINKS = {
+    Kind.BOOKING_DECLINED: "book_link",
     Kind.THANK_YOU: "book_link",
     Kind.CANCELLATION: "book_link",
     Kind.LAPSED: "book_link",

@@ -146,6 +146,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "cancellation_policy",
             "late_arrival_policy",
             "online_booking",
+            "confirm_online_bookings",
             "cancellation_notice_hours",
             "pain_threshold",
             "licence_body",
@@ -177,7 +178,12 @@ class PracticeSettingsForm(forms.ModelForm):
                 "Practice", "name", "phone", "email", "address", "country", "time_zone", "currency"
             ),
             Fieldset("New clients", "is_full"),
-            Fieldset("Online booking", "online_booking", "cancellation_notice_hours"),
+            Fieldset(
+                "Online booking",
+                "online_booking",
+                "confirm_online_bookings",
+                "cancellation_notice_hours",
+            ),
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
             Fieldset("Professional registration", "licence_body", "licence_number"),

@@ -103,6 +103,12 @@ class Practice(models.Model):
         default=False,
         help_text="Opens your booking page and puts a link to choose a time in your messages.",
     )
+    confirm_online_bookings = models.BooleanField(
+        "confirm each online booking yourself",
+        default=False,
+        help_text="Off: a time a client chooses is booked at once. On: it is held for them "
+        "until you confirm or decline it.",
+    )
     cancellation_notice_hours = models.PositiveSmallIntegerField(
         "hours' notice to cancel or move",
         default=24,

@@ -34,6 +34,8 @@ def book(practice, service, start, client, *, via, now=None):
             duration_minutes=service.duration_minutes,
             price=service.price,
             booked_via=via,
+            awaiting_confirmation=via != Appointment.Via.PRACTICE
+            and practice.confirm_online_bookings,
         )
         availability.save_unless_taken(appointment)
         close_waiting(appointment)
@@ -65,6 +67,23 @@ def confirm(appointment, now=None):
     appointment.confirmed_at = now or timezone.now()
     appointment.save(update_fields=["confirmed_at", "updated_at"])
     return appointment
+
+
+def accept(appointment):
+    """The therapist confirms a booking a client asked for: now it is booked."""
+    appointment.awaiting_confirmation = False
+    appointment.save(update_fields=["awaiting_confirmation", "updated_at"])
+    return appointment
+
+
+def decline(appointment, by):
+    """The therapist cannot take a booking a client asked for: its time is freed."""
+    return services.change_status(
+        appointment,
+        Appointment.Status.CANCELLED_PRACTICE,
+        by=by,
+        reason="The practice could not take this booking",
+    )
 
 
 def can_change(appointment, now=None):

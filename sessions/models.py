@@ -140,6 +140,9 @@ class Appointment(TenantModel):
     unpaid = models.BooleanField("not paid yet", default=False)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     booked_via = models.CharField(max_length=16, choices=Via.choices, default=Via.PRACTICE)
+    # Chosen online in a practice that confirms each booking itself: the time is held, and
+    # nothing but the acknowledgement goes to the client until the therapist confirms.
+    awaiting_confirmation = models.BooleanField(default=False)
     # When the client confirmed they are coming (replying C to the reminder by text).
     confirmed_at = models.DateTimeField("confirmed by the client", null=True, blank=True)
     # The time the therapist's calendar is taken: the session with the service's travel

@@ -216,6 +216,7 @@ class Row:
     has_note: bool
     booked_online: bool
     confirmed: bool
+    awaiting: bool
 
 
 def listing(appointments, limit=None):
@@ -244,6 +245,7 @@ def listing(appointments, limit=None):
             "service__name",
             "booked_via",
             "confirmed_at",
+            "awaiting_confirmation",
         )[:limit]
     )
     detail_url = url_for_ids("sessions:detail")
@@ -263,6 +265,7 @@ def listing(appointments, limit=None):
             has_note=has_note,
             booked_online=via != Appointment.Via.PRACTICE,
             confirmed=confirmed_at is not None,
+            awaiting=awaiting,
         )
         for (
             public_id,
@@ -278,6 +281,7 @@ def listing(appointments, limit=None):
             service,
             via,
             confirmed_at,
+            awaiting,
         ) in values
     ]
 

@@ -17,7 +17,7 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import availability, related, services
+from . import availability, booking, related, services
 from .availability import Unavailable
 from .body import figures
 from .forms import (
@@ -308,3 +308,27 @@ def note_amend(request, public_id):
         "amending": True,
     }
     return render(request, "sessions/note_form.html", context | BODY_MAP)
+
+
+@require_POST
+@practice_required
+def request_accept(request, public_id):
+    appointment = get_for_practice(
+        request, Appointment, public_id=public_id, status="booked", awaiting_confirmation=True
+    )
+    booking.accept(appointment)
+    messages.success(request, f"Booked: {appointment.client.first_name} is told.")
+    return redirect("sessions:detail", appointment.public_id)
+
+
+@require_POST
+@practice_required
+def request_decline(request, public_id):
+    appointment = get_for_practice(
+        request, Appointment, public_id=public_id, status="booked", awaiting_confirmation=True
+    )
+    booking.decline(appointment, request.user)
+    messages.success(
+        request, f"Declined: {appointment.client.first_name} is told and can choose another time."
+    )
+    return redirect("sessions:detail", appointment.public_id)

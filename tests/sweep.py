@@ -106,6 +106,16 @@ OBJECT_URLS |= {
     "sessions:reschedule": appointment_of,
     "sessions:status": appointment_of,
     "sessions:paid": appointment_of,
+    "sessions:accept": lambda practice: {
+        "public_id": AppointmentFactory(
+            client__practice=practice, awaiting_confirmation=True
+        ).public_id
+    },
+    "sessions:decline": lambda practice: {
+        "public_id": AppointmentFactory(
+            client__practice=practice, awaiting_confirmation=True
+        ).public_id
+    },
     "sessions:note": noted_appointment_of,
     "sessions:note_sign": noted_appointment_of,
     "sessions:note_amend": noted_appointment_of,

@@ -43,6 +43,14 @@ def dashboard(request):
     context = {
         **today(practice, now),
         "tomorrow_intake": intake_missing_tomorrow(practice, now),
+        "requests": list(
+            Appointment.objects.filter(
+                practice=practice, status="booked", awaiting_confirmation=True, start__gt=now
+            )
+            .select_related("client")
+            .only(*NAMED, "public_id", "start")
+            .order_by("start")[:10]
+        ),
         **figures(practice, now),
         "last_beat": last_beat,
         "beat_stale": beat_stale,

@@ -578,3 +578,63 @@ def test_no_offer_to_who_cancelled_nor_of_a_time_inside_the_notice(open_practice
     assert [entry.client for entry in booking.waiting_for(freed)] == [ben]
     # Ten hours before it starts, inside the service's 12 hours' notice: nobody could take it.
     assert booking.waiting_for(freed, now=freed.start - datetime.timedelta(hours=10)) == []
+
+
+# --- Bookings the practice confirms itself ----------------------------------------------
+
+
+def test_a_held_request_is_acknowledged_then_confirmed_by_the_therapist(
+    client, open_practice, service, owner_client
+):
+    open_practice.confirm_online_bookings = True
+    open_practice.save()
+    start = monday((10, 26), 10)
+    done = client.post(details_url(open_practice, service, start), DETAILS)
+    assert b"Your request is in" in client.get(done.url).content
+    held = Appointment.objects.get(client__email="jo.rivers@example.com")
+    assert held.awaiting_confirmation
+    # The time is held: nobody else can take it.
+    assert "10:00" not in times_on(open_practice, service, datetime.date(2026, 10, 26))
+    kinds = set(FollowUp.objects.filter(client=held.client).values_list("kind", flat=True))
+    assert kinds == {Kind.BOOKING_CONFIRMATION, Kind.INTAKE_LINK}  # no reminder yet
+
+    dispatch.dispatch()
+    [ack] = [m for m in mail.outbox if m.subject.startswith("Requested:")]
+    assert "The time is held for you" in ack.body and ack.attachments == []
+    detail = owner_client.get(reverse("sessions:detail", args=[held.public_id]))
+    assert "It is held for them until you confirm it." in detail.content.decode()
+    dashboard = owner_client.get(reverse("dashboard")).content.decode()
+    assert "asked online for Monday 26 Oct, 10:00" in dashboard
+
+    owner_client.post(reverse("sessions:accept", args=[held.public_id]))
+    held.refresh_from_db()
+    assert not held.awaiting_confirmation
+    assert FollowUp.objects.filter(appointment=held, kind=Kind.REMINDER).exists()
+    mail.outbox.clear()
+    dispatch.dispatch()
+    [booked] = [m for m in mail.outbox if m.subject.startswith("Booked:")]
+    assert booked.attachments[0][0] == "massage.ics"
+
+
+def test_a_declined_request_frees_the_time_and_offers_another(
+    client, open_practice, service, owner_client
+):
+    open_practice.confirm_online_bookings = True
+    open_practice.save()
+    client.post(details_url(open_practice, service, monday((10, 26), 10)), DETAILS)
+    held = Appointment.objects.get(client__email="jo.rivers@example.com")
+    held.client.email_consent = True
+    held.client.save()
+
+    owner_client.post(reverse("sessions:decline", args=[held.public_id]))
+    held.refresh_from_db()
+    assert held.status == Appointment.Status.CANCELLED_PRACTICE
+    assert "10:00" in times_on(open_practice, service, datetime.date(2026, 10, 26))
+    mail.outbox.clear()
+    dispatch.dispatch()
+    subjects = [m.subject for m in mail.outbox]
+    assert "We cannot see you on Monday 26 October at 10:00 after all" in subjects
+    assert not [s for s in subjects if "missed you" in s or s.startswith("Shall we")]
+    declined = next(m for m in mail.outbox if m.subject.startswith("We cannot"))
+    path = re.search(r"http://testserver(/b/\S+/book/)", declined.body).group(1)
+    assert client.get(path).status_code == 200
