@@ -340,7 +340,7 @@ KINDS = {
             "and we will find another time.{% endif %}\n\n{{ practice }}"
         ),
         text=(
-            "Hi {{ first_name }}, sorry, we cannot see you {{ when }}. {% if book_link "
+            "Hi {{ first_name }}, we cannot see you {{ when }}. {% if book_link "
             "%}Another time: {{ book_link }}{% else %}Reply for another time.{% endif "
             "%}\n{{ practice }}"
         ),

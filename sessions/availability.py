@@ -15,7 +15,7 @@ import itertools
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from practice import dates
@@ -77,7 +77,11 @@ TAKEN = "Sorry, that time was just taken. Here are the next free times."
 
 def save_unless_taken(appointment):
     """Save the session in a savepoint. On PostgreSQL the database refuses a session that
-    overlaps another of the same therapist (migration 0008): someone was quicker."""
+    overlaps another of the same therapist (migration 0008): someone was quicker.
+
+    Two overlapping sessions saved at the same instant each wait for the other's check of
+    the constraint; PostgreSQL ends that deadlock by failing one of them, whose time the
+    other then takes, so that failure means "taken" too."""
     try:
         with transaction.atomic():
             appointment.save()
@@ -85,6 +89,15 @@ def save_unless_taken(appointment):
         if "not_double_booked" not in str(error):
             raise
         raise Unavailable(TAKEN, "taken") from error
+    except OperationalError as error:
+        if not is_deadlock_on_the_calendar(error):
+            raise
+        raise Unavailable(TAKEN, "taken") from error
+
+
+def is_deadlock_on_the_calendar(error):
+    deadlock = getattr(error.__cause__, "sqlstate", None) == "40P01"
+    return deadlock and "exclusion constraint" in str(error)
 
 
 def window(service, now):

@@ -10,16 +10,17 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import Client as Browser
 from django.urls import reverse
+from django_scopes import scopes_disabled
 
 from clients.models import Client
 from practice.models import Membership
 from sessions import availability
 from sessions.models import Appointment, Service, WorkingHours
 
-from ..factories import MembershipFactory, PracticeFactory
+from ..factories import ClientFactory, MembershipFactory, PracticeFactory
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 10, 18, 12, 0, tzinfo=LONDON)
@@ -95,3 +96,49 @@ def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch
     # The one who lost has no record left behind either: client and booking, or neither.
     assert Client.objects.filter(practice=practice).count() == 1
     assert booked.get().client == Client.objects.get(practice=practice)
+
+
+def test_two_bookings_that_deadlock_on_the_calendar_are_both_told_taken():
+    """Each of two transactions holds one session and then asks for a time overlapping
+    the other's: PostgreSQL fails one with a deadlock, the other then meets the
+    constraint. Neither may answer with an error page; both hear the time was taken."""
+    practice = PracticeFactory(name="Calm Hands", time_zone="Europe/London")
+    owner = MembershipFactory(practice=practice, role=Membership.Role.OWNER).user
+    client = ClientFactory(practice=practice)
+
+    def session(hour, minute=0):
+        start = datetime.datetime(2026, 10, 19, hour, minute, tzinfo=LONDON)
+        return Appointment(practice=practice, client=client, therapist=owner, start=start)
+
+    both_hold_one = threading.Barrier(2, timeout=20)
+    answers, errors = {}, []
+
+    def hold_then_ask(name, held, wanted):
+        try:
+            with scopes_disabled(), transaction.atomic():  # a thread starts with no scope
+                held.save()
+                both_hold_one.wait()
+                try:
+                    availability.save_unless_taken(wanted)
+                    answers[name] = "booked"
+                except availability.Unavailable as error:
+                    answers[name] = error.code
+        except Exception as error:
+            errors.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=hold_then_ask, args=("a", session(10), session(13, 30))),
+        threading.Thread(target=hold_then_ask, args=("b", session(13), session(10, 30))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert answers == {"a": "taken", "b": "taken"}
+    assert sorted(
+        Appointment.objects.filter(practice=practice).values_list("start__hour", flat=True)
+    ) == [10, 13]
