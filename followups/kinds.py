@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     TEXT_REPLY = "text_reply", "Reply by text from a client"
     BOOKING_DECLINED = "booking_declined", "A booking request the practice could not take"
     WAITLIST_OFFER = "waitlist_offer", "A freed time offered to the waitlist"
+    SECURITY_NOTICE = "security_notice", "Notice of a change to someone's sign-in"
 
 
 @dataclass(frozen=True)
@@ -367,6 +368,19 @@ KINDS = {
         ),
         urgent=True,
         ruleless=True,
+    ),
+    # To a member, at their own address: their two-step sign-in changed (practice/two_factor.py).
+    Kind.SECURITY_NOTICE: Spec(
+        key="security_notice:{user}:{change}:{at}",
+        too_late=DAYS(2),
+        too_late_why="a notice about a change to a sign-in goes out within 2 days",
+        subject="A change to your two-step sign-in",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
+        to_practice=True,
+        to_given_address=True,
     ),
     # A client's text that asks something of a person: a to-do, with their words as its body.
     Kind.TEXT_REPLY: Spec(

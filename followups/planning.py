@@ -13,7 +13,9 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from clients.models import Client
+from practice import dates
 from practice.models import Practice
+from practice.two_factor import CHANGES
 from sessions import booking
 from sessions.models import Appointment
 
@@ -321,6 +323,37 @@ def plan_waitlist_offers(freed):
         )
         for entry in booking.waiting_for(freed, now)
     ]
+
+
+def plan_security_notice(user, practice, change, now=None):
+    """Tell a member at their own address that their two-step sign-in changed: whoever
+    did it, the owner of the address hears of it. Sent in the name of the practice they
+    were using (else their first), which is the outbox row's home."""
+    practice = practice or Practice.objects.filter(memberships__user=user).order_by("pk").first()
+    if practice is None:
+        return None  # not a member anywhere: nobody's records are behind this account
+    now = now or timezone.now()
+    when = dates.when(now, practice)
+    body = (
+        f"Hello,\n\n{CHANGES[change]} on your account {user.email}, on {when}.\n\n"
+        "If that was you, there is nothing more to do.\n\nIf it was not, someone knows "
+        "your password: reset it now from the sign-in page, then set up two-step sign-in "
+        "again with your own phone, and tell the practice's other owner if there is one."
+    )
+    return plan(
+        practice,
+        Kind.SECURITY_NOTICE,
+        key=key_for(Kind.SECURITY_NOTICE, user=user.pk, change=change, at=now.timestamp()),
+        due_at=now,
+        expires_at=expires(Kind.SECURITY_NOTICE, now),
+        body=body,
+        to=user.email,
+    )
+
+
+def on_two_factor_changed(user, practice, change, **kwargs):
+    with scopes_disabled():
+        plan_security_notice(user, practice, change)
 
 
 def plan_text_reply(client, text, now):
