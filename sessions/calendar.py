@@ -3,6 +3,7 @@
 import secrets
 
 import icalendar
+from django.db.models import F
 from django.utils import timezone
 
 from clients.models import hash_token
@@ -25,11 +26,25 @@ def issue_feed(practice, user):
 
 
 def feed_for_token(token):
-    """The live feed for a token, or None (unknown and revoked look the same)."""
+    """The live feed for a token, or None (unknown and revoked look the same). A feed
+    lives only while its owner is an active member of its practice: removing a member
+    revokes her feeds, and this check holds even where that was missed."""
     return (
-        CalendarFeed.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True)
+        CalendarFeed.objects.filter(
+            token_hash=hash_token(token),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__memberships__practice=F("practice"),
+        )
         .select_related("practice")
         .first()
+    )
+
+
+def revoke_feeds(practice, user):
+    """Every calendar address this member holds in this practice stops working."""
+    return CalendarFeed.objects.filter(practice=practice, user=user, revoked_at=None).update(
+        revoked_at=timezone.now()
     )
 
 

@@ -31,6 +31,7 @@ from practice import audit
 from practice.forms import submit_helper
 from practice.models import Invitation, Membership, User
 from practice.tenancy import get_for_practice, owner_required, switch_practice
+from sessions.calendar import revoke_feeds
 
 INVITATION_DAYS = 7
 Role = Membership.Role
@@ -121,6 +122,7 @@ def remove(membership):
     if membership.is_owner and not owners_left(membership.practice, membership):
         raise LastOwner
     user = membership.user
+    revoke_feeds(membership.practice, user)  # her phone calendar stops showing our sessions
     membership.delete()
     with scopes_disabled():
         if not Membership.objects.filter(user=user).exists():

@@ -1,10 +1,12 @@
 import datetime
 
 import icalendar
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sessions.models import Appointment
+from practice.models import Membership
+from sessions.models import Appointment, CalendarFeed
 
 from ..factories import AppointmentFactory, ClientFactory, ServiceFactory
 
@@ -61,3 +63,24 @@ def test_a_turned_off_address_is_not_found(owner_client, client):
 def test_the_address_is_shown_only_once(owner_client):
     assert new_feed_url(owner_client)
     assert owner_client.get(reverse("sessions:calendar")).context["url"] is None
+
+
+def test_a_removed_member_s_feed_stops_at_once(owner_client, client, assistant, practice):
+    theirs = Client()
+    theirs.force_login(assistant)
+    url = new_feed_url(theirs)
+    assert client.get(url).status_code == 200
+    membership = Membership.objects.get(user=assistant, practice=practice)
+
+    owner_client.post(reverse("practice:member_remove", args=[membership.public_id]))
+
+    assert client.get(url).status_code == 404
+    assert CalendarFeed.objects.get(user=assistant).revoked_at is not None
+
+
+def test_a_feed_whose_owner_is_no_member_is_not_found(owner_client, client, owner, practice):
+    """Even a feed left unrevoked (removed in the admin, say) stops with the membership."""
+    url = new_feed_url(owner_client)
+    Membership.objects.filter(user=owner, practice=practice).delete()
+
+    assert client.get(url).status_code == 404
