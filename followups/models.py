@@ -226,7 +226,15 @@ def inbound_texts_unverifiable():
 
 
 class CheckIn(TenantModel):
-    """The client's answer to "how do you feel?" after a session."""
+    """The client's answer to "how do you feel?" after a session.
+
+    Its link answers once. A change of mind soon after (CHANGE_WINDOW) is taken and kept
+    as a change, the first answer beside it; after that the link shows the answer and
+    takes no other. A question about how the client feels after a massage means nothing
+    a week later: the link closes ANSWERABLE after the session."""
+
+    CHANGE_WINDOW = datetime.timedelta(hours=1)
+    ANSWERABLE = datetime.timedelta(days=7)
 
     class Answer(models.TextChoices):
         BETTER = "better", "Better"
@@ -245,6 +253,9 @@ class CheckIn(TenantModel):
         null=True, blank=True, help_text="How the client rated the session, 1 to 5."
     )
     answered_at = models.DateTimeField(null=True, blank=True)
+    # A change of mind inside the window: the answer first given, and when it changed.
+    first_answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+    changed_at = models.DateTimeField(null=True, blank=True)
     # "Worse" answers alert the therapist until they mark it seen.
     alerted_at = models.DateTimeField(null=True, blank=True)
     seen_at = models.DateTimeField(null=True, blank=True)
@@ -263,3 +274,13 @@ class CheckIn(TenantModel):
 
     def __str__(self):
         return f"Check-in for {self.appointment}: {self.answer or 'no answer yet'}"
+
+    def is_open(self, now=None):
+        """Whether the link still takes an answer: a first one before it closes, or a
+        change of mind inside the window after the first answer."""
+        now = now or timezone.now()
+        if now >= self.appointment.start + self.ANSWERABLE:
+            return False
+        return self.answered_at is None or (
+            self.changed_at is None and now < self.answered_at + self.CHANGE_WINDOW
+        )

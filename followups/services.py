@@ -34,14 +34,31 @@ def checkin_for_token(token):
     )
 
 
+class CheckInClosed(Exception):
+    """The check-in link takes no more answers (answered, or past its life)."""
+
+
 @transaction.atomic
-def record_checkin_answer(checkin, answer, comment, rating=None):
-    """Keep the client's answer (and rating); a "worse" alerts the therapist once."""
+def record_checkin_answer(checkin, answer, comment, rating=None, now=None):
+    """Keep the client's answer (and rating); a "worse" alerts the therapist once. A
+    second answer inside the change window is kept as a change of mind; after that, or
+    once the link has closed, nothing changes."""
+    now = now or timezone.now()
+    checkin = CheckIn.objects.select_for_update().select_related("appointment").get(pk=checkin.pk)
+    if not checkin.is_open(now):
+        raise CheckInClosed
+    fields = ["answer", "comment", "rating"]
+    if checkin.answered_at is None:
+        checkin.answered_at = now
+        fields.append("answered_at")
+    else:
+        checkin.first_answer, checkin.changed_at = checkin.answer, now
+        fields += ["first_answer", "changed_at"]
     checkin.answer, checkin.comment, checkin.rating = answer, comment, rating
-    checkin.answered_at = timezone.now()
-    checkin.save(update_fields=["answer", "comment", "rating", "answered_at"])
+    checkin.save(update_fields=fields)
     if answer == CheckIn.Answer.WORSE and checkin.alerted_at is None:
         alert_worse(checkin)
+    return checkin
 
 
 def alert_worse(checkin):
@@ -202,11 +219,13 @@ def timeline_entries(client, limit=None):
     checkins = (
         client.checkins.exclude(answered_at=None)
         .order_by("-answered_at")
-        .values_list("answered_at", "answer", "comment")
+        .values_list("answered_at", "answer", "comment", "first_answer")
     )
-    for answered_at, answer, comment in checkins[:limit]:
+    for answered_at, answer, comment, first_answer in checkins[:limit]:
         flags = ["worse"] if answer == CheckIn.Answer.WORSE else []
         title = f"Check-in answer: {CheckIn.Answer(answer).label}"
+        if first_answer:
+            title += f" (changed from {CheckIn.Answer(first_answer).label.lower()})"
         entries.append(Entry(answered_at, "checkin", title, "", comment, flags))
     return entries
 

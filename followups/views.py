@@ -238,21 +238,26 @@ def checkin_reply(request, token):
         raise Http404("This link is not valid.")
     with scope(practice=checkin.practice):
         answers = CheckIn.Answer
+        context = {"checkin": checkin, "practice": checkin.practice}
+        if not checkin.is_open():
+            return render(request, "followups/checkin_closed.html", context)
         if request.method == "POST" and request.POST.get("answer") in answers.values:
             comment = request.POST.get("comment", "")[:2000]
             rating = request.POST.get("rating")
             rating = int(rating) if rating in {"1", "2", "3", "4", "5"} else None
-            services.record_checkin_answer(checkin, request.POST["answer"], comment, rating)
+            try:
+                checkin = services.record_checkin_answer(
+                    checkin, request.POST["answer"], comment, rating
+                )
+            except services.CheckInClosed:
+                return render(request, "followups/checkin_closed.html", context)
             book_url = ""
             if checkin.answer != answers.WORSE and checkin.practice.online_booking:
                 # Feeling better or the same: one tap to the next session.
-                book_url = wording.personal_link(checkin.client, again=True)
-            return render(
-                request,
-                "followups/checkin_thanks.html",
-                {"checkin": checkin, "practice": checkin.practice, "book_url": book_url},
-            )
-        context = {"checkin": checkin, "practice": checkin.practice, "answers": answers.choices}
+                book_url = wording.checkin_book_link(checkin)
+            context |= {"checkin": checkin, "book_url": book_url}
+            return render(request, "followups/checkin_thanks.html", context)
+        context["answers"] = answers.choices
         return render(request, "followups/checkin.html", context)
 
 

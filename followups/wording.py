@@ -18,7 +18,7 @@ from django.utils import timezone
 from clients.models import IntakeLink, hash_token
 from practice import dates
 from sessions import booking
-from sessions.models import Appointment
+from sessions.models import Appointment, BookingLink
 
 from .kinds import KINDS, PREWRITTEN_KINDS, Kind
 from .models import Channel, CheckIn, inbound_texts_unverifiable
@@ -27,6 +27,7 @@ from .models import Channel, CheckIn, inbound_texts_unverifiable
 # HTML-escaped here. The e-mail's HTML part escapes the finished text once, as it draws it.
 ENGINE = Engine(autoescape=False)
 UNSUBSCRIBE_SALT = "followups.unsubscribe"
+CHECKIN_BOOK_SALT = "followups.checkin.book"
 
 
 class RenderError(Exception):
@@ -157,6 +158,25 @@ def personal_link(client, *, again):
     token = booking.issue_link(client, booking.last_service(client))
     name = "booking:again" if again else "booking:mine"
     return site_url(reverse(name, args=[token]))
+
+
+def checkin_book_link(checkin):
+    """The "choose your next time" link on a check-in's thanks page: one per check-in,
+    the same however often the page is shown. Its token is derived from the check-in
+    (so nothing but its hash is stored, as for every link), and made into a personal
+    link the first time only."""
+    token = signing.Signer(salt=CHECKIN_BOOK_SALT).sign(str(checkin.public_id)).split(":")[-1]
+    client = checkin.client
+    BookingLink.objects.get_or_create(
+        token_hash=hash_token(token),
+        defaults={
+            "practice": checkin.practice,
+            "client": client,
+            "service": booking.last_service(client),
+            "expires_at": timezone.now() + BookingLink.LIFETIME,
+        },
+    )
+    return site_url(reverse("booking:again", args=[token]))
 
 
 def offer_link(client, freed):

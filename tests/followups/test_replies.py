@@ -1,6 +1,8 @@
 import datetime
+from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.core import mail
 from django.test import Client as Browser
 from django.urls import reverse
@@ -12,6 +14,7 @@ from clients.models import ConsentEvent
 from followups import dispatch
 from followups.models import FollowUp
 from followups.wording import unsubscribe_token
+from sessions.models import BookingLink
 
 from ..factories import AppointmentFactory, CheckInFactory, ClientFactory
 
@@ -69,6 +72,70 @@ def test_a_second_worse_does_not_alert_twice(
     dispatch.dispatch()
 
     assert len(mail.outbox) == 1
+
+
+def answer(client, token, value, comment=""):
+    return client.post(
+        reverse("checkin_reply", args=[token]), {"answer": value, "comment": comment}
+    )
+
+
+def test_a_check_in_link_answers_once_then_shows_the_answer(
+    client, checkin_and_token, django_capture_on_commit_callbacks
+):
+    checkin, token = checkin_and_token
+    answer(client, token, "better", "Much looser")
+
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=2)):
+        with django_capture_on_commit_callbacks(execute=True):
+            late = answer(client, token, "worse", "changed my mind")
+        page = client.get(reverse("checkin_reply", args=[token])).content.decode()
+
+    assert "This link has done its job" in late.content.decode()
+    checkin.refresh_from_db()
+    assert (checkin.answer, checkin.comment, checkin.alerted_at) == ("better", "Much looser", None)
+    assert not FollowUp.objects.filter(kind="worse_alert").exists()
+    assert "You told us you feel <strong>better</strong>" in page and "<button" not in page
+
+
+def test_a_change_of_mind_within_the_hour_is_kept_as_one_and_alerts_once(
+    client, checkin_and_token, django_capture_on_commit_callbacks
+):
+    checkin, token = checkin_and_token
+    with django_capture_on_commit_callbacks(execute=True):
+        answer(client, token, "better")
+        with time_machine.travel(timezone.now() + datetime.timedelta(minutes=20)):
+            answer(client, token, "worse", "It hurts after all")
+            third = answer(client, token, "worse", "and again")
+
+    checkin.refresh_from_db()
+    assert (checkin.first_answer, checkin.answer) == ("better", "worse")
+    assert checkin.changed_at is not None and checkin.comment == "It hurts after all"
+    assert "This link has done its job" in third.content.decode()
+    assert FollowUp.objects.filter(kind="worse_alert").count() == 1
+
+
+def test_a_check_in_link_closes_a_week_after_the_session(client, checkin_and_token):
+    checkin, token = checkin_and_token
+    with time_machine.travel(checkin.appointment.start + datetime.timedelta(days=7, minutes=1)):
+        page = client.get(reverse("checkin_reply", args=[token])).content.decode()
+        answer(client, token, "worse")
+
+    assert "This check-in has closed" in page
+    checkin.refresh_from_db()
+    assert checkin.answered_at is None
+
+
+def test_the_thanks_page_gives_one_booking_link_per_check_in(client, checkin_and_token, practice):
+    practice.online_booking = True
+    practice.save()
+    checkin, token = checkin_and_token
+    first = answer(client, token, "better").context["book_url"]
+    second = answer(client, token, "same").context["book_url"]
+
+    assert first == second
+    assert BookingLink.objects.filter(client=checkin.client).count() == 1
+    assert client.get(urlsplit(first).path).status_code == 200
 
 
 def test_a_wrong_check_in_link_is_not_found(client, db):
