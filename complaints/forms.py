@@ -58,6 +58,9 @@ class ComplaintForm(forms.ModelForm):
         return cleaned
 
 
+MINUTE_FIELDS = ("onset_at", "reported_at")
+
+
 class IncidentForm(forms.ModelForm):
     onset_at = forms.DateTimeField(
         label="Symptoms started",
@@ -99,13 +102,42 @@ class IncidentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         limit_to_practice(self, practice, client or getattr(self.instance, "client", None))
         self.fields["sessions"].required = False
+        for name in MINUTE_FIELDS:  # the form shows minutes: seconds are no change
+            if self.initial.get(name):
+                self.initial[name] = self.initial[name].replace(second=0, microsecond=0)
         if self.instance.statement_locked:
             self.fields["statement"].disabled = True
             self.fields["statement"].help_text = "Signed and locked."
+            self.fields["amend_reason"] = forms.CharField(
+                label="Why you are changing what you signed",
+                required=False,
+                max_length=2000,
+                widget=forms.Textarea({"rows": 2}),
+                help_text="Needed when you change what happened (not the claim's progress): "
+                "the change is kept as an amendment, beside what you signed.",
+            )
+
+    def changed_facts(self):
+        """The facts of a signed incident this form changes."""
+        facts = (*Incident.FACTS, "sessions")
+        return [name for name in self.changed_data if name in facts]
 
     def clean(self):
         cleaned = super().clean()
         check_sessions_belong_to_client(self, cleaned)
+        for name in MINUTE_FIELDS:  # unchanged: keep the time as stored, seconds and all
+            if self.instance.pk and name in cleaned and name not in self.changed_data:
+                cleaned[name] = getattr(self.instance, name)
+        if (
+            self.instance.statement_locked
+            and self.changed_facts()
+            and not cleaned.get("amend_reason", "").strip()
+        ):
+            self.add_error(
+                "amend_reason",
+                "You signed this incident: say why these details change "
+                "(they are kept as an amendment).",
+            )
         return cleaned
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from clients.models import Client
+from practice.evidence import no_truncate
 from practice.tenant_model import TenantModel
 from sessions.models import Appointment
 
@@ -111,6 +112,12 @@ class ComplaintStep(TenantModel):
         return f"{self.get_step_display()} at {self.done_at:%Y-%m-%d %H:%M}"
 
 
+AMENDED_IN_THIS_TRANSACTION = """
+    SELECT 1 FROM complaints_incidentamendment amendment
+    WHERE amendment.incident_id = %s AND amendment.written_in = txid_current()
+"""
+
+
 class Incident(TenantModel):
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"
@@ -132,7 +139,9 @@ class Incident(TenantModel):
     symptoms = models.TextField(max_length=4000, blank=True)
     body_regions = models.CharField(max_length=300, blank=True, help_text="Where, in words.")
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MILD)
-    sessions = models.ManyToManyField(Appointment, blank=True, related_name="incidents")
+    sessions = models.ManyToManyField(
+        Appointment, blank=True, related_name="incidents", through="IncidentSession"
+    )
     other_findings = models.TextField(
         "what other practitioners found",
         max_length=4000,
@@ -174,7 +183,25 @@ class Incident(TenantModel):
         editable=False,
     )
     statement_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The PostgreSQL transaction that signed the statement (see IncidentSession).
+    statement_signed_in = models.BigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # What happened, as the therapist signed it: once the statement is signed these change
+    # only with an amendment (who, when, why, each field's old and new value), like a
+    # signed note. The claim's progress (status, the insurer's dates and reference) is not
+    # evidence and changes freely.
+    FACTS = (
+        "client",
+        "onset_at",
+        "reported_at",
+        "reported_by",
+        "symptoms",
+        "body_regions",
+        "severity",
+        "other_findings",
+        "actions_taken",
+    )
 
     class Meta:
         ordering = ["-reported_at"]
@@ -201,6 +228,35 @@ class Incident(TenantModel):
                 operation=pgtrigger.Delete,
                 condition=pgtrigger.Q(old__statement_signed_at__isnull=False),
             ),
+            pgtrigger.Trigger(
+                name="signed_incident_facts_change_with_amendment",
+                when=pgtrigger.After,
+                operation=pgtrigger.Update,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Q(old__statement_signed_at__isnull=False),
+                func=pgtrigger.Func(
+                    "IF ("
+                    + " OR ".join(
+                        f"NEW.{column} IS DISTINCT FROM OLD.{column}"
+                        for column in (
+                            "client_id",
+                            "onset_at",
+                            "reported_at",
+                            "reported_by",
+                            "symptoms",
+                            "body_regions",
+                            "severity",
+                            "other_findings",
+                            "actions_taken",
+                            "statement_signed_in",
+                        )
+                    )
+                    + f") AND NOT EXISTS ({AMENDED_IN_THIS_TRANSACTION % 'NEW.id'}) THEN "
+                    "RAISE EXCEPTION 'A signed incident changes only with an amendment.'; "
+                    "END IF; RETURN NULL;"
+                ),
+            ),
+            no_truncate("incidents_not_emptied"),
         ]
 
     def __str__(self):
@@ -221,6 +277,77 @@ class Incident(TenantModel):
         return self.statement_locked and self.statement_hash == sha256_json(
             self.statement_content()
         )
+
+
+SIGNED_EARLIER_UNAMENDED = """
+    SELECT 1 FROM complaints_incident incident
+    WHERE incident.id = %s AND incident.statement_signed_at IS NOT NULL
+      AND incident.statement_signed_in IS DISTINCT FROM txid_current()
+      AND NOT EXISTS (
+          SELECT 1 FROM complaints_incidentamendment amendment
+          WHERE amendment.incident_id = incident.id AND amendment.written_in = txid_current()
+      )
+"""
+
+
+class IncidentSession(models.Model):
+    """A session an incident is about (the link table Django would make, named so that the
+    database can keep a signed incident's sessions as they were signed)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "complaints_incident_sessions"
+        unique_together = [("incident", "appointment")]
+        triggers = [
+            pgtrigger.Trigger(
+                name="signed_incident_sessions_change_with_amendment",
+                when=pgtrigger.After,
+                operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                timing=pgtrigger.Deferred,
+                func=pgtrigger.Func(
+                    "IF TG_OP <> 'DELETE' AND EXISTS ("
+                    + SIGNED_EARLIER_UNAMENDED % "NEW.incident_id"
+                    + ") THEN RAISE EXCEPTION 'The sessions of a signed incident change only "
+                    "with an amendment.'; END IF; "
+                    "IF TG_OP <> 'INSERT' AND EXISTS ("
+                    + SIGNED_EARLIER_UNAMENDED
+                    % "OLD.incident_id"
+                    + ") THEN RAISE EXCEPTION 'The sessions of a signed incident change only "
+                    "with an amendment.'; END IF; RETURN NULL;"
+                ),
+            ),
+            no_truncate("incident_sessions_not_emptied"),
+        ]
+
+    def __str__(self):
+        return f"{self.appointment} in {self.incident}"
+
+
+class IncidentAmendment(TenantModel):
+    """A change to a signed incident: who, when, why, and each field's old and new value."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="amendments")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(max_length=2000)
+    changes = models.JSONField()  # [{"field", "label", "old_text", "new_text"}]
+    # The PostgreSQL transaction that wrote it (txid_current()), for the incident's trigger.
+    written_in = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        triggers = [
+            pgtrigger.Protect(
+                name="incident_amendment_unchangeable",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+            no_truncate("incident_amendments_not_emptied"),
+        ]
+
+    def __str__(self):
+        return f"Amendment of {self.incident} at {self.at:%Y-%m-%d %H:%M}"
 
 
 def sha256_json(content):
@@ -280,6 +407,7 @@ class IncidentReport(TenantModel):
                 operation=pgtrigger.Delete,
                 condition=~pgtrigger.Q(old__sha256=""),
             ),
+            no_truncate("kept_reports_not_emptied"),
         ]
 
     def __str__(self):

@@ -1,5 +1,7 @@
 """Workflows for complaints, incidents and their reports."""
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Subquery
@@ -9,9 +11,17 @@ from django.utils import timezone
 from clients import record
 from clients.timeline import Entry
 from followups.planning import plan_complaint_followup
+from sessions.services import current_transaction
 
 from . import reports, sending
-from .models import Complaint, ComplaintStep, Incident, IncidentReport, sha256_json
+from .models import (
+    Complaint,
+    ComplaintStep,
+    Incident,
+    IncidentAmendment,
+    IncidentReport,
+    sha256_json,
+)
 
 Step = ComplaintStep.Step
 
@@ -88,7 +98,66 @@ def sign_statement(incident, membership):
     incident.statement_signed_at = timezone.now()
     incident.statement_signed_by = membership.user
     incident.statement_hash = sha256_json(incident.statement_content())
+    incident.statement_signed_in = current_transaction()
     incident.save()
+
+
+@transaction.atomic  # the change and its amendment, or neither (the database checks it)
+def amend_incident(form, membership, reason):
+    """Save a signed incident's form, recording each fact that changed (old and new, as
+    the therapist reads them) in an amendment with the reason."""
+    if not membership.is_owner:
+        raise PermissionDenied("Only the therapist who owns the practice can amend.")
+    incident = form.instance
+    before = Incident.objects.get(pk=incident.pk)
+    before_sessions = list(before.sessions.all())
+    changes = [
+        fact_change(
+            name,
+            form.fields[name].label,
+            shown(name, getattr(before, name)),
+            shown(name, form.cleaned_data[name]),
+        )
+        for name in form.changed_facts()
+        if name != "sessions"
+    ]
+    if "sessions" in form.changed_facts():
+        after = list(form.cleaned_data["sessions"])
+        changes.append(fact_change("sessions", "Sessions", before_sessions, after))
+    amendment = IncidentAmendment.objects.create(
+        practice=incident.practice,
+        incident=incident,
+        by=membership.user,
+        reason=reason,
+        changes=changes,
+        written_in=current_transaction(),
+    )
+    form.save()
+    return amendment
+
+
+def shown(name, value):
+    """A choice as its label (Moderate, not moderate)."""
+    return dict(Incident._meta.get_field(name).flatchoices).get(value, value)
+
+
+def fact_change(name, label, old, new):
+    return {
+        "field": name,
+        "label": str(label),
+        "old_text": fact_text(old),
+        "new_text": fact_text(new),
+    }
+
+
+def fact_text(value):
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%-d %b %Y, %H:%M}"
+    if isinstance(value, list | tuple):
+        return "; ".join(fact_text(item) for item in value) or "none"
+    return str(value)
 
 
 def make_report(incident, user, *, sent_to="", cover_message="", status):

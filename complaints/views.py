@@ -155,7 +155,10 @@ def incident_detail(request, public_id):
         return render(request, "complaints/incident_recorded.html", {"incident": incident})
     form = IncidentForm(request.POST or None, instance=incident, practice=request.practice)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        if incident.statement_locked and form.changed_facts():
+            services.amend_incident(form, request.membership, form.cleaned_data["amend_reason"])
+        else:
+            form.save()
         audit.record(request, audit.Action.CHANGE, "incident", incident.client)
         messages.success(request, "Saved.")
         return redirect("complaints:incident", incident.public_id)

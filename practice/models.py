@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
+from .evidence import no_truncate
 from .tenant_model import TenantModel
 
 
@@ -356,7 +357,8 @@ class AuditEvent(TenantModel):
             # Below the app too (PostgreSQL): the trail is only ever added to.
             pgtrigger.Protect(
                 name="audit_trail_append_only", operation=pgtrigger.Update | pgtrigger.Delete
-            )
+            ),
+            no_truncate("audit_trail_not_emptied"),
         ]
 
     def __str__(self):

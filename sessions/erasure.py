@@ -41,6 +41,7 @@ ERASER = Eraser(
         "treatment_sessions.Appointment",
         "treatment_sessions.SessionNote",
         "treatment_sessions.NoteArea",
+        "treatment_sessions.NoteTechnique",  # goes with its note
         "treatment_sessions.NoteAmendment",
         "treatment_sessions.BookingLink",
         "treatment_sessions.WaitlistEntry",

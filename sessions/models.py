@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from clients.models import Client
+from practice.evidence import no_truncate
 from practice.tenant_model import TenantModel
 
 from . import body
@@ -206,6 +207,38 @@ class Appointment(TenantModel):
             )
 
 
+def note_part_changes_with_amendment(name, *, note_column, message):
+    """A check at commit: a row of a signed note's parts (its areas, its techniques) is
+    added, changed or removed only in the transaction that signed the note or in one that
+    wrote an amendment of it. `note_column` names the row's link to its note."""
+    check = """
+        SELECT 1 FROM treatment_sessions_sessionnote note
+        WHERE note.id = %s AND note.signed_at IS NOT NULL
+          AND note.signed_in IS DISTINCT FROM txid_current()
+          AND NOT EXISTS (
+              SELECT 1 FROM treatment_sessions_noteamendment amendment
+              WHERE amendment.note_id = note.id AND amendment.written_in = txid_current()
+          )
+    """
+    return pgtrigger.Trigger(
+        name=name,
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+        timing=pgtrigger.Deferred,
+        func=pgtrigger.Func(
+            f"""
+            IF TG_OP <> 'DELETE' AND EXISTS ({check % f"NEW.{note_column}"}) THEN
+                RAISE EXCEPTION '{message}';
+            END IF;
+            IF TG_OP <> 'INSERT' AND EXISTS ({check % f"OLD.{note_column}"}) THEN
+                RAISE EXCEPTION '{message}';
+            END IF;
+            RETURN NULL;
+            """
+        ),
+    )
+
+
 class SessionNote(TenantModel):
     """The SOAP record of one completed appointment. Signed notes change only by amendment."""
 
@@ -224,7 +257,7 @@ class SessionNote(TenantModel):
     home_care = models.TextField("home care", max_length=2000, blank=True)
     next_visit = models.CharField("recommended next visit", max_length=120, blank=True)
 
-    techniques = models.ManyToManyField(Technique, blank=True)
+    techniques = models.ManyToManyField(Technique, blank=True, through="NoteTechnique")
     pain_after = models.PositiveSmallIntegerField(
         "pain after (0-10)", null=True, blank=True, validators=PAIN
     )
@@ -252,6 +285,9 @@ class SessionNote(TenantModel):
     )
     signed_content = models.JSONField(null=True, blank=True, editable=False)
     signed_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The PostgreSQL transaction that signed it (txid_current()): the note's areas and
+    # techniques may be written in it, and after it only with an amendment.
+    signed_in = models.BigIntegerField(null=True, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
 
     # The fields that make up the clinical record, in the order the note shows them.
@@ -294,7 +330,8 @@ class SessionNote(TenantModel):
                     IF NEW.signed_at IS DISTINCT FROM OLD.signed_at
                         OR NEW.signed_by_id IS DISTINCT FROM OLD.signed_by_id
                         OR NEW.signed_hash IS DISTINCT FROM OLD.signed_hash
-                        OR NEW.signed_content IS DISTINCT FROM OLD.signed_content THEN
+                        OR NEW.signed_content IS DISTINCT FROM OLD.signed_content
+                        OR NEW.signed_in IS DISTINCT FROM OLD.signed_in THEN
                         RAISE EXCEPTION 'The signature of a signed note cannot change.';
                     END IF;
                     IF NOT EXISTS (
@@ -308,6 +345,7 @@ class SessionNote(TenantModel):
                     """
                 ),
             ),
+            no_truncate("signed_notes_not_emptied"),
         ]
 
     def __str__(self):
@@ -370,6 +408,14 @@ class NoteArea(TenantModel):
 
     class Meta:
         ordering = ["pk"]
+        triggers = [
+            note_part_changes_with_amendment(
+                "signed_note_areas_change_with_amendment",
+                note_column="note_id",
+                message="The areas of a signed note change only with an amendment.",
+            ),
+            no_truncate("note_areas_not_emptied"),
+        ]
 
     def __str__(self):
         return (
@@ -385,6 +431,29 @@ class NoteArea(TenantModel):
             "pressure": self.pressure,
             "max_pain": self.max_pain,
         }
+
+
+class NoteTechnique(models.Model):
+    """A technique used in a note (the link table Django would make, named so that the
+    database can protect a signed note's techniques like its other content)."""
+
+    sessionnote = models.ForeignKey(SessionNote, on_delete=models.CASCADE)
+    technique = models.ForeignKey(Technique, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "treatment_sessions_sessionnote_techniques"
+        unique_together = [("sessionnote", "technique")]
+        triggers = [
+            note_part_changes_with_amendment(
+                "signed_note_techniques_change_with_amendment",
+                note_column="sessionnote_id",
+                message="The techniques of a signed note change only with an amendment.",
+            ),
+            no_truncate("note_techniques_not_emptied"),
+        ]
+
+    def __str__(self):
+        return f"{self.technique} in {self.sessionnote}"
 
 
 class NoteAmendment(TenantModel):
@@ -405,7 +474,8 @@ class NoteAmendment(TenantModel):
         triggers = [
             pgtrigger.Protect(
                 name="amendment_unchangeable", operation=pgtrigger.Update | pgtrigger.Delete
-            )
+            ),
+            no_truncate("amendments_not_emptied"),
         ]
 
     def __str__(self):

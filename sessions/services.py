@@ -96,6 +96,7 @@ def sign_note(note, membership):
     note.signed_by = membership.user
     note.signed_content = content
     note.signed_hash = note.content_hash = SessionNote.hash_of(content)
+    note.signed_in = current_transaction()
     Appointment.objects.filter(pk=note.appointment_id).update(note_signed=True)
     note.save(
         update_fields=[
@@ -104,6 +105,7 @@ def sign_note(note, membership):
             "signed_content",
             "signed_hash",
             "content_hash",
+            "signed_in",
             "updated_at",
         ]
     )

@@ -25,6 +25,7 @@ from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice
 from sessions import body
 from sessions.models import Appointment, NoteArea, Service, SessionNote, Technique, WorkingHours
+from sessions.services import current_transaction
 
 BATCH = 2000
 TWO_DAYS = datetime.timedelta(days=2)
@@ -371,6 +372,7 @@ class _Seeder:
         rng = self.rng
         notes, extras = [], []
         recent = self.now - datetime.timedelta(days=3)
+        signed_in = current_transaction()
         for appointment in completed:
             pain_before = rng.randint(2, 8)
             note = SessionNote(
@@ -411,6 +413,7 @@ class _Seeder:
                 note.signed_by = self.owner
                 note.signed_content = content
                 note.signed_hash = note.content_hash = SessionNote.hash_of(content)
+                note.signed_in = signed_in  # its areas and techniques follow in this transaction
             notes.append(note)
             extras.append((areas, techniques))
         SessionNote.objects.bulk_create(notes, batch_size=BATCH)
