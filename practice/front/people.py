@@ -248,10 +248,14 @@ def member_role(request, public_id):
     return redirect("practice:members")
 
 
-@require_POST
 @owner_required
 def member_remove(request, public_id):
+    """Ask first (a page of its own, which works under the CSP and without JavaScript),
+    then remove on the confirming post."""
     membership = member(request, public_id)
+    if request.method != "POST":
+        context = {"membership": membership, "is_self": membership.user == request.user}
+        return render(request, "practice/member_remove.html", context)
     try:
         remove(membership)
     except LastOwner:
