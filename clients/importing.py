@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from practice.text import clean
+
 from .forms import normalise_phone
 from .models import Client
 
@@ -99,6 +101,7 @@ def decode(data):
 def preview(text, practice):
     """Read the CSV text and check every row against the practice's clients."""
     result = Preview()
+    text = clean(text)  # no NUL for the database, no direction overrides in names
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:

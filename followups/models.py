@@ -202,12 +202,13 @@ class Rule(TenantModel):
 
 class UnverifiedText(TenantModel):
     """A text that came in claiming to be from one of the practice's clients, without a
-    signature we could check. It is kept for the therapist to read and never acted on: a
-    forged STOP must not withdraw consent, and a real one must not be lost silently."""
+    signature we could check. That it came is kept, never acted on, and shown to the
+    therapist: a forged STOP must not withdraw consent, and a real one must not be lost
+    silently. Its words are not kept: anyone can send them, and under the client's name
+    on the dashboard they would read as the client's."""
 
     received_at = models.DateTimeField(default=timezone.now)
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
-    body = models.CharField(max_length=320)
     reason = models.CharField(max_length=120)
 
     class Meta:

@@ -190,13 +190,13 @@ def text_reply_todos(number, text):
     return [plan_text_reply(client, text[:1000], now) for client in clients]
 
 
-def log_unverified_text(number, text, reason):
-    """Keep a text we could not verify for each practice whose client has that number.
-    Nothing else happens: no consent changes. A number nobody has is only logged."""
+def log_unverified_text(number, reason):
+    """Note that a text we could not verify came, for each practice whose client has that
+    number; its words are not kept. Nothing else happens: no consent changes. A number
+    nobody has is only logged."""
     clients = list(Client.objects.filter(mobile=number, erased_at=None).only("pk", "practice"))
     UnverifiedText.objects.bulk_create(
-        UnverifiedText(practice_id=c.practice_id, client=c, body=text[:320], reason=reason)
-        for c in clients
+        UnverifiedText(practice_id=c.practice_id, client=c, reason=reason) for c in clients
     )
     log.warning("An inbound text could not be verified (%s); %d client(s)", reason, len(clients))
     return len(clients)

@@ -12,6 +12,8 @@ from django_scopes import scope, scopes_disabled
 from twilio.request_validator import RequestValidator
 
 from clients.models import Client
+from practice import text
+from practice.security import raw_post
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import delivery, planning, rules, services, sms, wording
@@ -287,14 +289,16 @@ def signed_by_twilio(request):
 
 
 @csrf_exempt  # Twilio posts without our CSRF token; its signature is checked instead
+@raw_post  # the signature covers the values as sent; what is kept is cleaned here
 @ratelimit(key="ip", rate="120/m", method="POST", block=True)
 @require_POST
 def inbound_sms(request):
-    number, body = request.POST.get("From", ""), request.POST.get("Body", "")
+    number, body = request.POST.get("From", ""), text.clean(request.POST.get("Body", ""))
+    number = text.clean(number)
     if not signed_by_twilio(request):
         reason = inbound_texts_unverifiable() or "its signature did not match"
         with scopes_disabled():
-            services.log_unverified_text(number, body, reason)
+            services.log_unverified_text(number, reason)
         return HttpResponseForbidden("Bad signature.")
     with scopes_disabled():
         services.inbound_sms(number, body)
@@ -302,6 +306,7 @@ def inbound_sms(request):
 
 
 @csrf_exempt  # as above: Twilio's delivery reports carry its signature
+@raw_post
 @require_POST
 def sms_status(request):
     if not signed_by_twilio(request):

@@ -5,6 +5,8 @@ import time
 from django.conf import settings
 from django.views.debug import SafeExceptionReporterFilter
 
+from . import text
+
 RENEWED = "_renewed_at"
 
 
@@ -41,6 +43,31 @@ class NoStoreMiddleware:
         if "Cache-Control" not in response:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class CleanInputMiddleware:
+    """Take NUL and bidirectional formatting controls out of every query string and form
+    value before a view sees it (practice/text.py): no NUL reaches the database, and no
+    typed name or answer can reorder what the therapist or an insurer reads. A view whose
+    posts are signed by their sender (a provider's webhook) is marked `raw_post` and cleans
+    what it keeps itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        request.GET = text.clean_querydict(request.GET)
+        if request.method == "POST" and not getattr(view_func, "raw_post", False):
+            request.POST = text.clean_querydict(request.POST)
+
+
+def raw_post(view):
+    """Leave this view's posted values as sent (their signature covers them)."""
+    view.raw_post = True
+    return view
 
 
 def mark_session_fresh(sender, request, user, **kwargs):

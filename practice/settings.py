@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "practice.security.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "practice.security.CleanInputMiddleware",  # before CSRF reads the posted token
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",

@@ -629,7 +629,34 @@ QUERY_IDS = {
         lambda practice: MembershipFactory(practice=practice).public_id,
     ),
 }
-GARBAGE_IDS = ("abc", "None", "null", "1", "0x1f", "%00", "' OR 1=1 --")
+GARBAGE_IDS = ("abc", "None", "null", "1", "0x1f", "%00", "abc\x00", "\x001", "' OR 1=1 --")
+
+# Every list filter a signed-in member can type into a query string: URL name -> its
+# parameters. sweep_filters tries each with NUL and other malformed values.
+FILTERS = {
+    "practice:referrals": ("q", "profession", "specialty", "accepting"),
+    "clients:list": ("q", "status", "flags", "intake_pending", "sort", "page"),
+    "followups:list": ("show", "page"),
+    "sessions:day": ("date",),
+    "sessions:week": ("date",),
+    "practice:audit": ("page",),
+    "dashboard": (),
+}
+MALFORMED_FILTERS = ("\x00", "a\x00b", "%00", "\u202eevil", "' OR 1=1 --", "9" * 40)
+
+
+def sweep_filters(owner):
+    """Problems found: a malformed filter value answers a page (or 404), never a 500."""
+    problems = []
+    ours = signed_in(owner)
+    for name, parameters in FILTERS.items():
+        url = reverse(name)
+        for parameter in (*parameters, "unknown"):
+            for value in MALFORMED_FILTERS:
+                status = ours.get(url, {parameter: value}).status_code
+                if status >= 500:
+                    problems.append(f"{name} ?{parameter}={value!r}: {status}")
+    return problems
 
 
 def sweep_query_ids(owner, outsider, practice):

@@ -74,3 +74,7 @@ def test_every_id_read_from_a_query_string_goes_through_the_one_helper():
         for match in reads_an_id.finditer(path.read_text())
     ]
     assert found == []
+
+
+def test_no_malformed_filter_answers_500(practice, owner):
+    assert tenancy_sweep.sweep_filters(owner) == []

@@ -72,7 +72,7 @@ def dashboard(request):
         "unverified_texts": list(
             UnverifiedText.objects.filter(practice=practice, received_at__gte=now - WEEK)
             .select_related("client")
-            .only(*NAMED, "client__public_id", "received_at", "body", "reason")[:5]
+            .only(*NAMED, "client__public_id", "received_at", "reason")[:5]
         ),
         "open_complaints": list(
             Complaint.objects.filter(practice=practice, closed_at__isnull=True)

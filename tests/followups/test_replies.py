@@ -255,10 +255,10 @@ def test_with_no_twilio_token_a_text_is_kept_for_the_therapist_and_not_acted_on(
     dashboard = owner_client.get(reverse("dashboard")).content.decode()
     assert "Texts from clients cannot be checked (TWILIO_AUTH_TOKEN is not set)" in dashboard
     assert (
-        f'A text said to be from <a href="{reverse("clients:detail", args=[robin.public_id])}">'
-        in (dashboard)
+        f'A text came from the number of <a href="'
+        f'{reverse("clients:detail", args=[robin.public_id])}">' in dashboard
     )
-    assert "“STOP please”" in dashboard
+    assert "STOP please" not in dashboard  # anyone could have sent those words
     health = client.get(reverse("health")).content.decode()
     assert health == (
         "ok\nwarning: texts from clients cannot be verified: TWILIO_AUTH_TOKEN is not set\n"
@@ -278,14 +278,28 @@ def test_a_text_with_a_bad_signature_is_kept_with_the_reason(
     twilio_post(client, settings, "Hello", number="+447700900000", signature="forged")
 
     with scopes_disabled():
-        kept = list(UnverifiedText.objects.values_list("practice", "body", "reason"))
+        kept = list(UnverifiedText.objects.values_list("practice", "reason"))
     assert sorted(kept) == sorted(
         [
-            (practice.pk, "STOP", "its signature did not match"),
-            (other_practice.pk, "STOP", "its signature did not match"),
+            (practice.pk, "its signature did not match"),
+            (other_practice.pk, "its signature did not match"),
         ]
     )
     assert client.get(reverse("health")).content.decode() == "ok\n"
+
+
+def test_a_forged_text_s_words_are_not_shown_under_the_client_s_name(
+    client, owner_client, practice, settings
+):
+    settings.SMS_BACKEND, settings.TWILIO_AUTH_TOKEN = TWILIO, "test-auth-token"
+    ClientFactory(practice=practice, mobile="+447911123456", first_name="Robin")
+
+    forged = "Robin here: I was hurt at my last session and I am calling my lawyer"
+    assert twilio_post(client, settings, forged, signature="forged").status_code == 403
+
+    dashboard = owner_client.get(reverse("dashboard")).content.decode()
+    assert "could not be checked" in dashboard and "Robin" in dashboard
+    assert "lawyer" not in dashboard
 
 
 def test_another_practices_unverified_text_is_not_on_my_dashboard(
@@ -296,7 +310,9 @@ def test_another_practices_unverified_text_is_not_on_my_dashboard(
 
     twilio_post(client, settings, "STOP", signature="x")
 
-    assert "A text said to be from" not in owner_client.get(reverse("dashboard")).content.decode()
+    assert (
+        "A text came from the number" not in owner_client.get(reverse("dashboard")).content.decode()
+    )
 
 
 def test_an_alert_the_mail_server_refused_is_retried_and_then_sent(
