@@ -12,7 +12,7 @@ class FollowupsConfig(AppConfig):
         from clients import erasure, record, timeline
         from practice.two_factor import two_factor_changed
         from sessions import related
-        from sessions.models import Appointment
+        from sessions.models import Appointment, BookingHold
         from sessions.signals import appointment_status_changed
 
         from . import attachments, delivery, planning, services
@@ -23,6 +23,7 @@ class FollowupsConfig(AppConfig):
         post_save.connect(
             saved_appointment, sender=Appointment, dispatch_uid="followups-appointment"
         )
+        post_save.connect(saved_hold, sender=BookingHold, dispatch_uid="followups-hold")
         two_factor_changed.connect(planning.on_two_factor_changed, dispatch_uid="followups")
         tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")
         timeline.register(services.timeline_entries)
@@ -37,3 +38,10 @@ def saved_appointment(sender, instance, created, raw=False, **kwargs):
         from . import planning
 
         planning.on_appointment_saved(instance, created)
+
+
+def saved_hold(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from . import planning
+
+        planning.plan_hold_link(instance)

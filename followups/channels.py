@@ -96,11 +96,18 @@ class SmsChannel:
     """Text messages through the backend named by settings.SMS_BACKEND."""
 
     def send(self, followup):
-        number = followup.client.mobile if followup.client else ""
+        number = address(followup)
         if not number:
             raise ChannelError("No mobile number.", permanent=True)
         backend = import_string(settings.SMS_BACKEND)()
         return backend.send(number, followup.body)
+
+
+def address(followup):
+    """The number a text goes to: the one typed where the kind says so, else the client's."""
+    if KINDS[followup.kind].to_given_address:
+        return followup.to
+    return followup.client.mobile if followup.client else ""
 
 
 class ConsoleSmsBackend:

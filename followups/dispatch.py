@@ -40,7 +40,8 @@ from sessions.models import Appointment
 
 from . import signals, wording
 from .channels import CHANNELS, ChannelError
-from .kinds import too_late_reason
+from .channels import address as sms_address
+from .kinds import KINDS, too_late_reason
 from .models import URGENT_KINDS, Attempt, Channel, FollowUp, Kind
 from .rules import choose_channel, in_quiet_hours, rule_for
 
@@ -180,7 +181,7 @@ def dispatch_batches(now, time_budget, batch):
         rules = {}  # (practice, kind) -> rule, for this batch
         with scopes_disabled():
             claimed = FollowUp.objects.filter(pk__in=ids, lease_token=token).select_related(
-                "practice", "client", "appointment", "invitation__invited_by"
+                "practice", "client", "appointment", "invitation__invited_by", "hold__service"
             )
             claimed = list(claimed.order_by("due_at", "pk"))
         try:
@@ -374,7 +375,7 @@ def address_of(followup):
     if followup.channel == Channel.EMAIL:
         return CHANNELS[Channel.EMAIL].address(followup)
     if followup.channel == Channel.SMS:
-        return followup.client.mobile
+        return sms_address(followup)
     return ""
 
 
@@ -418,7 +419,8 @@ def defer_until(followup, now):
     tz = zoneinfo.ZoneInfo(followup.practice.time_zone)
     local = timezone.localtime(now, tz)
     _, end = settings.QUIET_HOURS
-    if followup.channel == Channel.SMS and in_quiet_hours(now, followup.practice):
+    asked_for = KINDS[followup.kind].asked_for
+    if followup.channel == Channel.SMS and not asked_for and in_quiet_hours(now, followup.practice):
         day = local.date() if local.hour < end else local.date() + datetime.timedelta(days=1)
         return datetime.datetime.combine(day, datetime.time(end, 0), tzinfo=tz)
     if followup.client and not followup.is_urgent and followup.channel != Channel.TASK:

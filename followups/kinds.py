@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     BOOKING_DECLINED = "booking_declined", "A booking request the practice could not take"
     WAITLIST_OFFER = "waitlist_offer", "A freed time offered to the waitlist"
     SECURITY_NOTICE = "security_notice", "Notice of a change to someone's sign-in"
+    BOOKING_HOLD = "booking_hold", "Link to confirm a time chosen online"
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class Spec:
     to_practice: bool = False  # to the practice's own people, so no reply-to
     to_given_address: bool = False  # to the address typed when it was asked for
     to_do: bool = False  # never sent: always a to-do for the therapist, whatever the channel
+    # Asked for a moment ago by the person it goes to: sent in quiet hours too.
+    asked_for: bool = False
+    # Between the app and someone who is not (yet) anyone's client: not in the practice's
+    # outbox, its counts or any client's history.
+    unseen_by_practice: bool = False
 
 
 def DAYS(n):
@@ -369,6 +375,30 @@ KINDS = {
         urgent=True,
         ruleless=True,
     ),
+    # To whoever chose a time on the public booking page, at the address or number they
+    # typed: the link that books it (sessions.BookingHold). Known client or not, the same.
+    Kind.BOOKING_HOLD: Spec(
+        key="booking_hold:{hold}",
+        too_late=NOW,
+        too_late_why="a confirmation link goes out while the time is still held",
+        subject="Confirm your massage {{ when }}",
+        body=(
+            "Hello,\n\nSomeone, we hope you, chose a massage {{ when }}{% if service %} ({{ "
+            "service }}){% endif %} at {{ practice }} with this address. To book it, "
+            "confirm here within {{ hold_minutes }} minutes:\n{{ link }}\n\nIf it was not "
+            "you, ignore this message: nothing is booked unless the link is used.\n\n{{ "
+            "practice }}"
+        ),
+        text=(
+            "{{ practice }}: book {{ when }}? Confirm in {{ hold_minutes }} min: {{ link }} "
+            "Not you? Ignore."
+        ),
+        urgent=True,
+        ruleless=True,
+        to_given_address=True,
+        asked_for=True,
+        unseen_by_practice=True,
+    ),
     # To a member, at their own address: their two-step sign-in changed (practice/two_factor.py).
     Kind.SECURITY_NOTICE: Spec(
         key="security_notice:{user}:{change}:{at}",
@@ -402,6 +432,7 @@ RULELESS_KINDS = {kind for kind, spec in KINDS.items() if spec.ruleless}
 PREWRITTEN_KINDS = {kind for kind, spec in KINDS.items() if spec.prewritten}
 TEXTED_KINDS = {kind for kind, spec in KINDS.items() if spec.text}
 TO_DO_KINDS = {kind for kind, spec in KINDS.items() if spec.to_do}
+UNSEEN_KINDS = {kind for kind, spec in KINDS.items() if spec.unseen_by_practice}
 
 
 def key_for(kind, **cause):

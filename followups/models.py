@@ -79,6 +79,14 @@ class FollowUp(TenantModel):
         on_delete=models.CASCADE,
         related_name="followups",
     )
+    # A time held on the public booking page, whose confirmation link this carries.
+    hold = models.ForeignKey(
+        "treatment_sessions.BookingHold",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     # When the provider reported the message delivered (texts, through Twilio's callback).
     delivered_at = models.DateTimeField(null=True, blank=True)

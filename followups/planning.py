@@ -38,6 +38,8 @@ def plan(
     body="",
     invitation=None,
     to="",
+    channel=None,
+    hold=None,
 ):
     """Add a follow-up unless its rule is off or the same one exists; return it or None.
 
@@ -53,13 +55,14 @@ def plan(
             "practice": practice,
             "client": client,
             "kind": kind,
-            "channel": choose_channel(client, kind),
+            "channel": channel or choose_channel(client, kind),
             "due_at": due_at,
             "expires_at": expires_at,
             "appointment": appointment,
             "step": step,
             "body": body,
             "invitation": invitation,
+            "hold": hold,
             "to": to,
             "status": FollowUp.Status.SKIPPED if late else FollowUp.Status.SCHEDULED,
             "skip_reason": too_late_reason(kind) if late else "",
@@ -323,6 +326,21 @@ def plan_waitlist_offers(freed):
         )
         for entry in booking.waiting_for(freed, now)
     ]
+
+
+def plan_hold_link(hold):
+    """The link that books a time held on the public page, to the address or number typed
+    there by the channel chosen there, at once; useless once the hold expires."""
+    return plan(
+        hold.practice,
+        Kind.BOOKING_HOLD,
+        key=key_for(Kind.BOOKING_HOLD, hold=hold.public_id),
+        due_at=hold.created_at,
+        expires_at=hold.expires_at,
+        channel=hold.channel,
+        to=hold.address,
+        hold=hold,
+    )
 
 
 def plan_security_notice(user, practice, change, now=None):

@@ -17,7 +17,7 @@ from practice.security import raw_post
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import delivery, planning, rules, services, sms, wording
-from .kinds import KINDS, RULELESS_KINDS, TEXTED_KINDS
+from .kinds import KINDS, RULELESS_KINDS, TEXTED_KINDS, UNSEEN_KINDS
 from .models import (
     OPEN_TODO,
     Channel,
@@ -45,6 +45,7 @@ def followup_list(request):
         show = "due"
     followups = (
         FollowUp.objects.filter(practice=request.practice, **FILTERS[show])
+        .exclude(kind__in=UNSEEN_KINDS)
         .select_related("client")
         .order_by("-due_at" if show in ("sent", "skipped") else "due_at", "pk")
     )

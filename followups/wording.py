@@ -74,7 +74,8 @@ def context_for(followup, *, sample=False):
         "expires": dates.day(practice.insurance_expires_on, practice)
         if practice.insurance_expires_on
         else "",
-        "when": when_text(followup.appointment, practice) if followup.appointment else "",
+        "when": when_of(followup, practice),
+        "hold_minutes": settings.BOOKING_HOLD_MINUTES,
         # A callable: the template calls it only if the wording asks (one query).
         "first_visit": functools.partial(is_before_first_visit, client),
         **invitation_context(followup.invitation, practice),
@@ -104,6 +105,15 @@ def context_for(followup, *, sample=False):
     for name, make in token_links(followup).items():
         context[name] = make()
     return context
+
+
+def when_of(followup, practice):
+    """ "on Monday 19 October at 10:00": the session's time, or the held one's."""
+    if followup.appointment:
+        return when_text(followup.appointment, practice)
+    if followup.hold:
+        return "on " + dates.when(followup.hold.start, practice)
+    return ""
 
 
 def is_before_first_visit(client):
@@ -139,6 +149,8 @@ def token_links(followup):
         links["intake_link"] = lambda: intake_link(client)
     if followup.kind == Kind.INVITATION and followup.invitation:
         links["link"] = lambda: invitation_link(followup.invitation)
+    if followup.kind == Kind.BOOKING_HOLD and followup.hold:
+        links["link"] = lambda: hold_link(followup.hold)
     if (
         followup.kind == Kind.WAITLIST_OFFER
         and client
@@ -189,7 +201,15 @@ def service_name(followup):
     appointment = followup.appointment
     if appointment is not None and appointment.service_id:
         return appointment.service.name
+    if followup.hold_id:
+        return followup.hold.service.name
     return ""
+
+
+def hold_link(hold):
+    """The link that books a held time (a new token: only its hash is kept)."""
+    token = booking.issue_hold_token(hold)
+    return site_url(reverse("booking:confirm_hold", args=[token]))
 
 
 def alert_context(followup):

@@ -247,6 +247,8 @@ RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="REMOTE_ADDR")
 INTAKE_FORM_RATE = env.str("INTAKE_FORM_RATE", default="10/h")
 # The booking pages: bookings, moves and cancellations sent, and pages opened, per address.
 BOOKING_FORM_RATE = env.str("BOOKING_FORM_RATE", default="20/h")
+# How long a time chosen on the public booking page is held for its confirmation link.
+BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=30)
 BOOKING_PAGE_RATE = env.str("BOOKING_PAGE_RATE", default="300/h")
 
 # --- Messages to clients ---------------------------------------------------------------
@@ -309,6 +311,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
     "purge-erased-clients": {"task": "clients.tasks.purge_erased", "schedule": 60.0 * 60 * 24},
+    "forget-old-booking-holds": {
+        "task": "sessions.tasks.forget_old_holds",
+        "schedule": 60.0 * 60,
+    },
     # Reports asked for before they went through the outbox get their row (then nothing).
     "send-waiting-reports": {
         "task": "complaints.tasks.send_waiting_reports",

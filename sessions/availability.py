@@ -3,10 +3,12 @@
 A start time is free for a therapist when the session lies inside their working hours
 that day (the practice's local time, so 09:00 stays 09:00 across the clock change), none
 of it falls in their time off or a closure of the whole practice, and its busy span (travel
-before, free time after) overlaps none of their sessions that are not cancelled. Sessions
-booked before therapists had calendars belong to nobody and keep every therapist busy.
+before, free time after) overlaps none of their sessions that are not cancelled, nor a time
+someone is holding while they confirm it (BookingHold). Sessions booked before therapists
+had calendars belong to nobody and keep every therapist busy.
 
-Whatever the horizon, the answer costs three queries: the hours, the time off, the sessions.
+Whatever the horizon, the answer costs three queries: the hours, the time off, the sessions
+and holds together.
 """
 
 import bisect
@@ -15,12 +17,12 @@ import itertools
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, connection, models, transaction
 from django.utils import timezone
 
 from practice import dates
 
-from .models import Appointment, TimeOff, WorkingHours
+from .models import Appointment, BookingHold, TimeOff, WorkingHours
 
 UTC = datetime.UTC
 # Start times are offered every half hour: enough choice on a phone without a wall of buttons.
@@ -28,6 +30,8 @@ STEP = datetime.timedelta(minutes=30)
 # The longest busy span a session can have (10 hours plus travel and rest on both sides):
 # sessions that start this long before a window can still reach into it.
 LONGEST = datetime.timedelta(hours=18)
+# The first key of the advisory lock that guards a therapist's calendar (see lock_calendar).
+CALENDAR_LOCK = 7301
 
 
 @dataclass(frozen=True)
@@ -178,14 +182,7 @@ def free_slots(practice, service, earliest, latest, *, ignore=None, any_start=Fa
             practice=practice, starts_at__lt=span_until, ends_at__gt=span_from
         ).values_list("therapist_id", "starts_at", "ends_at")
     )
-    sessions = Appointment.objects.filter(
-        practice=practice,
-        start__gte=span_from - LONGEST,
-        start__lt=span_until,
-    ).exclude(status__in=Appointment.CANCELLED)
-    if ignore is not None:
-        sessions = sessions.exclude(pk=ignore.pk)
-    taken = list(sessions.values_list("therapist_id", "busy_from", "busy_until", "start"))
+    taken = list(busy_spans(practice, span_from - LONGEST, span_until, ignore=ignore))
 
     busy = {}  # therapist id (None: everyone) -> [(from, until)]
     for therapist_id, starts_at, ends_at in closed:
@@ -222,6 +219,53 @@ def free_slots(practice, service, earliest, latest, *, ignore=None, any_start=Fa
         if not unique or unique[-1].start != slot.start:
             unique.append(slot)
     return unique
+
+
+def busy_spans(practice, since, until, *, ignore=None, therapist_id=None):
+    """(therapist id, busy from, busy until, start) of the uncancelled sessions and the
+    active holds starting from `since` to before `until`, in one query. `ignore` is a
+    session or a hold (the one being moved or confirmed) left out."""
+    sessions = Appointment.objects.filter(
+        practice=practice, start__gte=since, start__lt=until
+    ).exclude(status__in=Appointment.CANCELLED)
+    holds = BookingHold.objects.active().filter(
+        practice=practice, start__gte=since, start__lt=until
+    )
+    if isinstance(ignore, BookingHold):
+        holds = holds.exclude(pk=ignore.pk)
+    elif ignore is not None:
+        sessions = sessions.exclude(pk=ignore.pk)
+    if therapist_id is not None:  # theirs, and those that keep everyone busy
+        mine = models.Q(therapist_id=therapist_id) | models.Q(therapist_id=None)
+        sessions, holds = sessions.filter(mine), holds.filter(mine)
+    columns = ("therapist_id", "busy_from", "busy_until", "start")
+    return (
+        sessions.order_by()
+        .values_list(*columns)
+        .union(holds.order_by().values_list(*columns), all=True)
+    )
+
+
+def lock_calendar(therapist_id):
+    """Take the therapist's calendar for the rest of the transaction (PostgreSQL): a hold
+    is checked and written while no other hold or confirmation for them is. The exclusion
+    constraint guards sessions against sessions; holds live in a table of their own."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [CALENDAR_LOCK, therapist_id or 0]
+            )
+
+
+def still_free(practice, therapist_id, busy_from, busy_until, *, ignore=None):
+    """Whether nothing (session or hold) of this therapist overlaps the span now."""
+    spans = busy_spans(
+        practice, busy_from - LONGEST, busy_until, ignore=ignore, therapist_id=therapist_id
+    )
+    return not any(
+        (start_from or start) < busy_until and (start_until or start) > busy_from
+        for _, start_from, start_until, start in spans
+    )
 
 
 def grid(first, last, earliest, latest):

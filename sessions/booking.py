@@ -10,6 +10,7 @@ intake link for a new client), as it does for the therapist's bookings.
 import datetime
 import secrets
 
+from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -18,13 +19,14 @@ from clients.services import find_existing_client
 
 from . import availability, services
 from .availability import Unavailable
-from .models import Appointment, BookingLink, Service, WaitlistEntry
+from .models import Appointment, BookingHold, BookingLink, Service, WaitlistEntry
 
 
-def book(practice, service, start, client, *, via, now=None):
-    """Book `client` for `service` at `start`, or raise Unavailable."""
+def book(practice, service, start, client, *, via, now=None, ignore=None):
+    """Book `client` for `service` at `start`, or raise Unavailable. `ignore`: the hold
+    this booking confirms (its own time is not in its way)."""
     with transaction.atomic():
-        therapist_id = availability.check(practice, service, start, now=now)
+        therapist_id = availability.check(practice, service, start, now=now, ignore=ignore)
         appointment = Appointment(
             practice=practice,
             client=client,
@@ -42,23 +44,29 @@ def book(practice, service, start, client, *, via, now=None):
     return appointment
 
 
-def client_for(practice, details):
-    """The client booking on the public page: the practice's client with that e-mail or
-    mobile (nothing of theirs is changed), or a new one who agreed to hear from the
-    practice by the channel they chose."""
-    existing = find_existing_client(practice, details["email"], details["mobile"])
+def client_for(hold):
+    """Who a confirmed hold books for. Confirming proves only the address or number the
+    link went to: the practice's client with that one (nothing of theirs changes), or a
+    new client with what was typed, who agreed to hear by that channel. The other detail
+    typed, unproven, is left out when it is already someone's."""
+    practice = hold.practice
+    email, mobile = (hold.email, "") if hold.channel == "email" else ("", hold.mobile)
+    existing = find_existing_client(practice, email, mobile)
     if existing is not None:
         return existing
-    channel = details["preferred_channel"]
+    if hold.channel == "email" and find_existing_client(practice, "", hold.mobile) is None:
+        mobile = hold.mobile
+    if hold.channel == "sms" and find_existing_client(practice, hold.email, "") is None:
+        email = hold.email
     client = Client.objects.create(
         practice=practice,
-        first_name=details["first_name"],
-        last_name=details["last_name"],
-        email=details["email"],
-        mobile=details["mobile"],
-        preferred_channel=channel,
+        first_name=hold.first_name,
+        last_name=hold.last_name,
+        email=email,
+        mobile=mobile,
+        preferred_channel=hold.channel,
     )
-    client.record_consent(channel, True, "booking page")
+    client.record_consent(hold.channel, True, "booking page")
     return client
 
 
@@ -172,11 +180,81 @@ def upcoming(client, now=None):
     )
 
 
-def book_from_page(practice, service, start, details, *, now=None):
-    """The public booking page: the client and their session, or neither."""
+def hold_from_page(practice, service, start, details, *, now=None):
+    """The public booking page: hold the time for whoever typed these details until they
+    confirm it from the link sent to the address or number of the channel they chose
+    (planned by the outbox when the hold is saved). Known address or new, the same
+    happens, so the page tells nobody who is a client. Raises Unavailable."""
+    now = now or timezone.now()
     with transaction.atomic():
-        client = client_for(practice, details)
-        return book(practice, service, start, client, via=Appointment.Via.BOOKING_PAGE, now=now)
+        therapist_id = availability.check(practice, service, start, now=now)
+        hold = BookingHold(
+            practice=practice,
+            service=service,
+            therapist_id=therapist_id,
+            start=start,
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            email=details["email"],
+            mobile=details["mobile"],
+            channel=details["preferred_channel"],
+            created_at=now,
+            expires_at=now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
+        )
+        hold.set_busy()
+        availability.lock_calendar(therapist_id)
+        if not availability.still_free(practice, therapist_id, hold.busy_from, hold.busy_until):
+            raise Unavailable(availability.TAKEN, "taken")
+        hold.save()
+    return hold
+
+
+def issue_hold_token(hold):
+    """A new token for the hold's confirmation link (an earlier one stops working)."""
+    token = secrets.token_urlsafe(16)  # 128 bits, for half an hour: short enough for a text
+    BookingHold.objects.filter(pk=hold.pk).update(token_hash=hash_token(token))
+    return token
+
+
+def hold_for_token(token, now=None):
+    """The hold a confirmation link is for, while it can still be confirmed, or None."""
+    return (
+        BookingHold.objects.active(now)
+        .select_related("practice", "service")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def confirm_hold(hold, *, now=None):
+    """The person who asked confirms from their link: the booking is made for the client
+    client_for names, as if booked now (its confirmation and reminder follow), and the hold
+    is done. Raises Unavailable when the time has gone after all."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = BookingHold.objects.select_for_update().filter(pk=hold.pk).first()
+        if locked is None or locked.confirmed_at is not None or locked.expires_at <= now:
+            raise Unavailable("This link has been used or has expired.", "closed")
+        availability.lock_calendar(locked.therapist_id)
+        client = client_for(locked)
+        appointment = book(
+            locked.practice,
+            locked.service,
+            locked.start,
+            client,
+            via=Appointment.Via.BOOKING_PAGE,
+            now=now,
+            ignore=locked,
+        )
+        locked.confirmed_at, locked.appointment = now, appointment
+        locked.save(update_fields=["confirmed_at", "appointment"])
+    return appointment
+
+
+def forget_old_holds(now=None):
+    """What strangers typed is not kept: holds are deleted a day after they were made."""
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=1)
+    return BookingHold.objects.filter(created_at__lt=cutoff).delete()[0]
 
 
 def link_for_token(token, now=None):

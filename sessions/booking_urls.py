@@ -11,6 +11,7 @@ urlpatterns = [
     path("p/<slug:slug>/book/<uuid:service_id>/", views.choose_time, name="times"),
     path("p/<slug:slug>/book/<uuid:service_id>/details/", views.details, name="details"),
     path("p/<slug:slug>/booked/<str:signed>/", views.done, name="done"),
+    path("h/<str:token>/", views.confirm_hold, name="confirm_hold"),
     path("b/<str:token>/", views.mine, name="mine"),
     path("b/<str:token>/book/", views.again, name="again"),
     path("b/<str:token>/book/<uuid:service_id>/", views.again, name="again_service"),

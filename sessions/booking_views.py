@@ -25,7 +25,7 @@ from practice.models import Practice
 from . import availability, booking
 from .availability import Unavailable, iso
 from .forms import BookingDetailsForm, parse_start
-from .models import Appointment, BookingLink
+from .models import Appointment, BookingHold, BookingLink
 
 DONE_SALT = "sessions.booking.done"
 DAYS_PER_PAGE = 7
@@ -141,13 +141,11 @@ def details(request, slug, service_id):
                 return redirect("booking:start", slug)
             if form.is_valid():
                 try:
-                    appointment = booking.book_from_page(
-                        practice, service, start, form.cleaned_data
-                    )
+                    hold = booking.hold_from_page(practice, service, start, form.cleaned_data)
                 except Unavailable as error:
                     problem = error.message
                 else:
-                    done = signing.dumps(str(appointment.public_id), salt=DONE_SALT)
+                    done = signing.dumps(str(hold.public_id), salt=DONE_SALT)
                     return redirect("booking:done", slug, done)
         else:
             problem = problem_at(practice, service, start)
@@ -163,24 +161,53 @@ def details(request, slug, service_id):
 
 @rate_limited
 def done(request, slug, signed):
+    """ "Check your e-mail (or texts)": built from what was typed on the page only, so it
+    reads the same whether the address is a client's or new."""
     practice = open_practice(slug)
     try:
         public_id = signing.loads(signed, salt=DONE_SALT, max_age=datetime.timedelta(days=1))
     except signing.BadSignature:
         raise Http404("No such booking.") from None
     with scope(practice=practice):
-        appointment = get_object_or_404(
-            Appointment.objects.select_related("client", "service"),
-            practice=practice,
-            public_id=public_id,
+        hold = get_object_or_404(
+            BookingHold.objects.select_related("service"), practice=practice, public_id=public_id
         )
         context = {
             "practice": practice,
-            "appointment": appointment,
-            "when": dates.when(appointment.start, practice),
-            "new_client": appointment.client.intake_completed_at is None,
+            "hold": hold,
+            "when": dates.when(hold.start, practice),
+            "minutes": settings.BOOKING_HOLD_MINUTES,
         }
         return render(request, "booking/done.html", context)
+
+
+@rate_limited
+def confirm_hold(request, token):
+    """The link in the "confirm your booking" message: a page with one button (a mail
+    scanner that opens links books nothing), which books the held time."""
+    with scopes_disabled():
+        hold = booking.hold_for_token(token)
+    if hold is None or not hold.practice.online_booking:
+        return render(request, "booking/hold_gone.html", status=404)
+    practice, slug = hold.practice, hold.practice.slug
+    with scope(practice=practice):
+        when = dates.when(hold.start, practice)
+        context = {"practice": practice, "hold": hold, "when": when}
+        if request.method == "POST":
+            try:
+                appointment = booking.confirm_hold(hold)
+            except Unavailable as error:
+                context |= {
+                    "problem": error.message,
+                    "times_url": reverse("booking:times", args=[slug, hold.service.public_id]),
+                }
+                return render(request, "booking/hold_confirm.html", context)
+            context |= {
+                "appointment": appointment,
+                "new_client": appointment.client.intake_completed_at is None,
+            }
+            return render(request, "booking/booked.html", context)
+        return render(request, "booking/hold_confirm.html", context)
 
 
 # --- The client's personal link -------------------------------------------------------

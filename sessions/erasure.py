@@ -6,6 +6,7 @@ from clients.erasure import Eraser
 
 from .models import (
     Appointment,
+    BookingHold,
     BookingLink,
     NoteAmendment,
     NoteArea,
@@ -23,6 +24,7 @@ def erase(client):
     ).update(status=Appointment.Status.CANCELLED_PRACTICE, status_changed_at=now)
     SessionNote.objects.filter(client=client, signed_at__isnull=True).delete()
     BookingLink.objects.filter(client=client).delete()  # their links stop working
+    BookingHold.objects.filter(appointment__client=client).delete()
     WaitlistEntry.objects.filter(client=client).delete()
     return {"bookings_cancelled": cancelled}
 
@@ -44,6 +46,7 @@ ERASER = Eraser(
         "treatment_sessions.NoteTechnique",  # goes with its note
         "treatment_sessions.NoteAmendment",
         "treatment_sessions.BookingLink",
+        "treatment_sessions.BookingHold",
         "treatment_sessions.WaitlistEntry",
     ),
     erase=erase,

@@ -581,6 +581,69 @@ class BookingLink(TenantModel):
         return f"Booking link of {self.client}"
 
 
+class BookingHoldQuerySet(models.QuerySet):
+    def active(self, now=None):
+        """Holds that still keep their time: not confirmed, not expired."""
+        return self.filter(confirmed_at=None, expires_at__gt=now or timezone.now())
+
+
+class BookingHold(TenantModel):
+    """A time chosen on the public booking page, held until whoever asked confirms it from
+    the link sent to the address or number they typed. Until then it is nobody's session:
+    the practice sees nothing of it, no client record is made or touched, and after
+    LIFETIME its time is free again. What was typed is kept here only, for the booking
+    the confirmation makes (and deleted a day later, confirmed or not)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    therapist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateTimeField()
+    busy_from = models.DateTimeField(editable=False)
+    busy_until = models.DateTimeField(editable=False)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    email = models.EmailField(blank=True)
+    mobile = models.CharField(max_length=20, blank=True)
+    # Where the link went (the channel chosen on the page): what confirming proves.
+    channel = models.CharField(max_length=10)
+    token_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedManager(
+        _manager_class=models.Manager.from_queryset(BookingHoldQuerySet), practice="practice"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["practice", "start"],
+                condition=models.Q(confirmed_at=None),
+                name="booking_hold_open",
+            ),
+            models.Index(fields=["token_hash"], name="booking_hold_token"),
+        ]
+
+    def __str__(self):
+        return f"Held time {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def address(self):
+        """The address or number the link went to."""
+        return self.mobile if self.channel == "sms" else self.email
+
+    def set_busy(self):
+        before, after = self.service.busy_minutes()
+        self.busy_from = self.start - datetime.timedelta(minutes=before)
+        length = datetime.timedelta(minutes=self.service.duration_minutes + after)
+        self.busy_until = self.start + length
+
+
 class WaitlistEntry(TenantModel):
     """A client who asked to hear when an earlier time frees up: earlier than their booked
     session, or any time at all when they have none."""

@@ -321,10 +321,24 @@ def details_cases(practice):
     )
 
 
-def booked_signed(practice):
+def a_hold(practice):
+    """A time held on the booking page, and the token of its confirmation link."""
     practice, service = booking_practice(practice)
-    appointment = AppointmentFactory(client=client_of(practice), service=service)
-    return booking_views.signing.dumps(str(appointment.public_id), salt=booking_views.DONE_SALT)
+    start = availability.next_free(practice, service, count=1)[0].start
+    details = {
+        "first_name": "Sam",
+        "last_name": "Hold",
+        "email": "sam.hold@example.com",
+        "mobile": "",
+        "preferred_channel": "email",
+    }
+    hold = booking.hold_from_page(practice, service, start, details)
+    return hold, booking.issue_hold_token(hold)
+
+
+def booked_signed(practice):
+    hold, _ = a_hold(practice)
+    return booking_views.signing.dumps(str(hold.public_id), salt=booking_views.DONE_SALT)
 
 
 def with_link(make):
@@ -345,6 +359,10 @@ PUBLIC_URLS |= {
     "booking:done": lambda practice: (
         {"slug": practice.slug, "signed": booked_signed(practice)},
         {"slug": practice.slug, "signed": "forged"},
+    ),
+    "booking:confirm_hold": lambda practice: (
+        {"token": a_hold(practice)[1]},
+        {"token": "n" * 22},
     ),
     "booking:mine": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
     "booking:again": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),

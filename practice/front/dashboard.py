@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients.models import Channel, Client, IntakeSubmission
 from complaints.models import Complaint, Incident
+from followups.kinds import UNSEEN_KINDS
 from followups.models import (
     OPEN_TODO,
     CheckIn,
@@ -172,6 +173,7 @@ def message_counts(practice):
     return (
         FollowUp.objects.filter(practice=practice)
         .filter(failed | OPEN_TODO)
+        .exclude(kind__in=UNSEEN_KINDS)
         .aggregate(
             failed_messages=Count("pk", filter=failed), todos_due=Count("pk", filter=OPEN_TODO)
         )

@@ -51,6 +51,15 @@ def test_a_client_books_on_a_phone_moves_it_from_the_e_mail_and_the_therapist_se
     expect(phone.get_by_label("Last name")).to_have_value("Rivers")
     phone.get_by_label("Mobile number").fill("07911 123456")
     phone.get_by_role("button", name=re.compile("Book")).click()
+    expect(phone.get_by_role("heading", name="Almost done: check your e-mail")).to_be_visible()
+    phone.screenshot(path=ARTIFACTS / "booking-phone-check-your-email.png", full_page=True)
+    assert not Appointment.objects.exists()  # nothing is booked before the link is used
+
+    dispatch.dispatch()
+    ask = next(m for m in mail.outbox if m.subject.startswith("Confirm your massage"))
+    phone.goto(re.search(r"(http://\S+/h/[\w-]+/)", ask.body).group(1))
+    phone.screenshot(path=ARTIFACTS / "booking-phone-confirm.png", full_page=True)
+    phone.get_by_role("button", name="Confirm").click()
     expect(phone.get_by_role("heading", name="You are booked")).to_be_visible()
     phone.screenshot(path=ARTIFACTS / "booking-phone-booked.png", full_page=True)
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from followups import dispatch, kinds, sms, wording
 from followups.models import Channel, FollowUp, Kind, Rule
-from sessions.models import Appointment
+from sessions.models import Appointment, BookingHold
 
 from ..factories import AppointmentFactory, ClientFactory, FollowUpFactory, ServiceFactory
 
@@ -55,7 +55,10 @@ def alex(practice, settings, tmp_path):
     )
 
 
-@pytest.mark.parametrize("kind", sorted(kinds.TEXTED_KINDS))
+TO_CLIENTS = {kind for kind in kinds.TEXTED_KINDS if not kinds.KINDS[kind].to_given_address}
+
+
+@pytest.mark.parametrize("kind", sorted(TO_CLIENTS))
 @time_machine.travel(NOON, tick=False)
 def test_each_default_text_is_one_text_for_a_plain_name(alex, kind):
     appointment = AppointmentFactory(client=alex, start=NOON + datetime.timedelta(days=2))
@@ -185,4 +188,32 @@ def test_a_waitlist_offer_by_text_carries_its_link_in_one_text(alex):
     _, text = wording.render(followup, None)
 
     assert "Take it: https://book.calmhands.example/b/" in text
+    assert sms.measure(text).segments == 1, (len(text), text)
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_link_to_confirm_a_held_time_is_one_text_and_names_nobody(alex):
+    """It goes to whatever number was typed on the booking page, client's or not."""
+    alex.practice.online_booking = True
+    alex.practice.save()
+    service = ServiceFactory(practice=alex.practice, min_notice_hours=0)
+    start = datetime.datetime(2026, 9, 23, 10, 0, tzinfo=NOON.tzinfo)  # the longest date
+    hold = BookingHold(
+        practice=alex.practice,
+        service=service,
+        start=start,
+        first_name="Someone",
+        last_name="Else",
+        mobile=alex.mobile,
+        channel=Channel.SMS,
+        expires_at=NOON + datetime.timedelta(minutes=30),
+    )
+    hold.set_busy()
+    hold.save()
+    followup = FollowUp.objects.get(hold=hold)
+
+    _, text = wording.render(followup, None)
+
+    assert "Confirm in 30 min: https://book.calmhands.example/h/" in text
+    assert "Someone" not in text and "Alex" not in text
     assert sms.measure(text).segments == 1, (len(text), text)

@@ -25,6 +25,7 @@ from followups import dispatch
 from followups.models import FollowUp
 from practice.celery import app
 from practice.models import Heartbeat, Practitioner
+from sessions.models import BookingHold
 
 from ..factories import (
     AppointmentFactory,
@@ -33,6 +34,7 @@ from ..factories import (
     FollowUpFactory,
     IncidentReportFactory,
     PracticeFactory,
+    ServiceFactory,
 )
 
 HEALTH = "Tingling-in-the-left-hand-since-spring"
@@ -90,6 +92,29 @@ def purge_erased_case(practice):
     return (), check
 
 
+def forget_old_holds_case(practice):
+    service = ServiceFactory(practice=practice)
+    old = timezone.now() - datetime.timedelta(days=2)
+    hold = BookingHold(
+        practice=practice,
+        service=service,
+        start=old + datetime.timedelta(days=1),
+        first_name="Sam",
+        last_name="Typed",
+        email="sam@example.com",
+        channel="email",
+        created_at=old,
+        expires_at=old + datetime.timedelta(minutes=30),
+    )
+    hold.set_busy()
+    hold.save()
+
+    def check():
+        assert not BookingHold.objects.filter(pk=hold.pk).exists()
+
+    return (), check
+
+
 def dispatch_due_case(practice):
     followup = FollowUpFactory(client__practice=practice, client__email_consent=True)
 
@@ -138,6 +163,7 @@ CASES = {
     "complaints.tasks.send_report": send_report_case,
     "complaints.tasks.send_waiting_reports": send_waiting_reports_case,
     "clients.tasks.purge_erased": purge_erased_case,
+    "sessions.tasks.forget_old_holds": forget_old_holds_case,
     "followups.tasks.dispatch_due": dispatch_due_case,
     "followups.tasks.plan_daily": plan_daily_case,
     "practice.tasks.record_heartbeat": heartbeat_case,

@@ -21,7 +21,6 @@ from sessions.models import (
     Service,
     TimeOff,
     WaitlistEntry,
-    WorkingHours,
 )
 
 from ..factories import AppointmentFactory, ClientFactory
@@ -36,39 +35,6 @@ NOW = datetime.datetime(2026, 10, 18, 12, 0, tzinfo=LONDON)
 def _now():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def open_practice(practice, owner, settings):
-    settings.SITE_URL = "http://testserver"
-    practice.time_zone = "Europe/London"
-    practice.online_booking = True
-    practice.email = "hello@calmhands.example"
-    practice.cancellation_notice_hours = 24
-    practice.save()
-    Service.objects.filter(practice=practice).update(bookable_online=False)
-    # Mondays 09:00 to 13:00.
-    WorkingHours.objects.create(
-        practice=practice,
-        therapist=owner,
-        weekday=0,
-        starts=datetime.time(9),
-        ends=datetime.time(13),
-    )
-    return practice
-
-
-@pytest.fixture
-def service(open_practice):
-    return Service.objects.create(
-        practice=open_practice,
-        name="Deep tissue, 60 minutes",
-        duration_minutes=60,
-        price=70,
-        buffer_minutes=15,
-        min_notice_hours=12,
-        horizon_days=28,
-    )
 
 
 def monday(day, hour, minute=0):
@@ -208,6 +174,28 @@ DETAILS = {
 }
 
 
+CONFIRM_LINK = r"http://testserver(/h/[\w-]+/)"
+
+
+def confirm_link(to="jo.rivers@example.com"):
+    """The link in the "confirm your massage" e-mail sent to `to`."""
+    dispatch.dispatch()
+    [message] = [
+        m for m in mail.outbox if m.to == [to] and m.subject.startswith("Confirm your massage")
+    ]
+    mail.outbox.remove(message)
+    return re.search(CONFIRM_LINK, message.body).group(1)
+
+
+def book_on_the_page(client, practice, service, start, details=DETAILS):
+    """Choose a time and confirm it from the e-mail, as a client does; the booked page."""
+    done = client.post(details_url(practice, service, start), details)
+    assert done.status_code == 302, done.content.decode()[:3000]
+    link = confirm_link(details["email"])
+    assert "Confirm" in client.get(link).content.decode()  # opening the link books nothing
+    return client.post(link)
+
+
 def test_a_new_client_books_on_the_page_and_gets_the_confirmation_and_the_form(
     client, open_practice, service, owner
 ):
@@ -226,7 +214,10 @@ def test_a_new_client_books_on_the_page_and_gets_the_confirmation_and_the_form(
 
     done = client.post(details_url(open_practice, service, start), DETAILS)
     assert done.status_code == 302
-    assert b"You are booked" in client.get(done.url).content
+    assert "check your e-mail" in client.get(done.url).content.decode()
+    assert not Appointment.objects.exists() and not Client.objects.exists()
+    booked = client.post(confirm_link())
+    assert b"You are booked" in booked.content
 
     appointment = Appointment.objects.get(client__email="jo.rivers@example.com")
     assert appointment.start == start
@@ -269,7 +260,7 @@ def test_a_booking_further_ahead_keeps_its_reminder_and_both_form_links_open(
     client, open_practice, service
 ):
     start = monday((10, 26), 10)
-    client.post(details_url(open_practice, service, start), DETAILS)
+    book_on_the_page(client, open_practice, service, start)
     jo = Client.objects.get(email="jo.rivers@example.com")
     reminder = FollowUp.objects.get(client=jo, kind=Kind.REMINDER)
     assert reminder.due_at == start - datetime.timedelta(hours=24)
@@ -293,7 +284,7 @@ def test_a_known_client_is_matched_and_nothing_of_theirs_changes(client, open_pr
         email="jo.rivers@example.com",
         intake_completed_at=NOW - datetime.timedelta(days=30),
     )
-    client.post(details_url(open_practice, service, monday((10, 19), 10)), DETAILS)
+    book_on_the_page(client, open_practice, service, monday((10, 19), 10))
     known.refresh_from_db()
     assert known.first_name == "Joanna"
     assert Client.objects.filter(practice=open_practice).count() == 1
@@ -325,6 +316,7 @@ def test_a_taken_time_says_so_next_to_the_choice_and_keeps_what_was_typed(
         details_url(open_practice, service, start), {**DETAILS, "start": "2026-10-19T11:00Z"}
     )
     assert again.status_code == 302
+    client.post(confirm_link())
     assert Appointment.objects.get(client__email="jo.rivers@example.com").start == monday(
         (10, 19), 12
     )
@@ -589,8 +581,8 @@ def test_a_held_request_is_acknowledged_then_confirmed_by_the_therapist(
     open_practice.confirm_online_bookings = True
     open_practice.save()
     start = monday((10, 26), 10)
-    done = client.post(details_url(open_practice, service, start), DETAILS)
-    assert b"Your request is in" in client.get(done.url).content
+    booked = book_on_the_page(client, open_practice, service, start)
+    assert b"Your request is in" in booked.content
     held = Appointment.objects.get(client__email="jo.rivers@example.com")
     assert held.awaiting_confirmation
     # The time is held: nobody else can take it.
@@ -621,7 +613,7 @@ def test_a_declined_request_frees_the_time_and_offers_another(
 ):
     open_practice.confirm_online_bookings = True
     open_practice.save()
-    client.post(details_url(open_practice, service, monday((10, 26), 10)), DETAILS)
+    book_on_the_page(client, open_practice, service, monday((10, 26), 10))
     held = Appointment.objects.get(client__email="jo.rivers@example.com")
     held.client.email_consent = True
     held.client.save()

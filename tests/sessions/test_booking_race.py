@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 from clients.models import Client
 from practice.models import Membership
 from sessions import availability
-from sessions.models import Appointment, Service, WorkingHours
+from sessions.models import Appointment, BookingHold, Service, WorkingHours
 
 from ..factories import ClientFactory, MembershipFactory, PracticeFactory
 
@@ -91,11 +91,11 @@ def test_of_two_clients_booking_one_time_at_once_exactly_one_gets_it(monkeypatch
     assert "Sorry, that time was just taken. Here are the next free times." in (
         loser.content.decode()
     )
-    booked = Appointment.objects.filter(practice=practice, start=START)
-    assert booked.count() == 1
-    # The one who lost has no record left behind either: client and booking, or neither.
-    assert Client.objects.filter(practice=practice).count() == 1
-    assert booked.get().client == Client.objects.get(practice=practice)
+    held = BookingHold.objects.filter(practice=practice, start=START)
+    assert held.count() == 1  # the time is held for one of them, to confirm by e-mail
+    # Nobody's record is made before a confirmation, the winner's or the loser's.
+    assert not Client.objects.filter(practice=practice).exists()
+    assert not Appointment.objects.filter(practice=practice).exists()
 
 
 def test_two_bookings_that_deadlock_on_the_calendar_are_both_told_taken():
