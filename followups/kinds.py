@@ -383,9 +383,9 @@ KINDS = {
         too_late_why="a confirmation link goes out while the time is still held",
         subject="Confirm your massage {{ when }}",
         body=(
-            "Hello,\n\nSomeone, we hope you, chose a massage {{ when }}{% if service %} ({{ "
-            "service }}){% endif %} at {{ practice }} with this address. To book it, "
-            "confirm here within {{ hold_minutes }} minutes:\n{{ link }}\n\nIf it was not "
+            "Hello,\n\nA massage {{ when }}{% if service %} ({{ service }}){% endif %} was "
+            "just chosen on the booking page of {{ practice }}, with this address. To book "
+            "it, confirm within {{ hold_minutes }} minutes:\n{{ link }}\n\nIf that was not "
             "you, ignore this message: nothing is booked unless the link is used.\n\n{{ "
             "practice }}"
         ),

@@ -7,8 +7,10 @@ the row that is already there instead of adding a second one.
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, F, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -352,11 +354,12 @@ def plan_security_notice(user, practice, change, now=None):
         return None  # not a member anywhere: nobody's records are behind this account
     now = now or timezone.now()
     when = dates.when(now, practice)
+    reset = settings.SITE_URL.rstrip("/") + reverse("password_reset")
     body = (
-        f"Hello,\n\n{CHANGES[change]} on your account {user.email}, on {when}.\n\n"
+        f"Hello,\n\n{CHANGES[change]} for your account {user.email} on {when}.\n\n"
         "If that was you, there is nothing more to do.\n\nIf it was not, someone knows "
-        "your password: reset it now from the sign-in page, then set up two-step sign-in "
-        "again with your own phone, and tell the practice's other owner if there is one."
+        f"your password: choose a new one now at {reset} and tell the practice's other "
+        "owner, if there is one."
     )
     return plan(
         practice,
