@@ -326,6 +326,20 @@ DASHBOARD_FIGURES_SECONDS = env.int("DASHBOARD_FIGURES_SECONDS", default=600)
 # The dashboard warns when the scheduler has been silent for longer than this.
 HEARTBEAT_STALE_AFTER_SECONDS = env.int("HEARTBEAT_STALE_AFTER_SECONDS", default=300)
 
+# --- Error reports ----------------------------------------------------------------------
+# With a DSN, errors (and a sample of requests, for slow ones) go to Sentry, scrubbed of
+# everything personal (practice/monitoring.py). Without one the SDK is never imported.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from practice import monitoring
+
+    monitoring.init(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
 # --- Logging --------------------------------------------------------------------------
 # Logs carry ids and counts, never what clients or therapists wrote. SQL is not logged
 # even at LOG_LEVEL=DEBUG (its parameters would be notes and health answers), and error

@@ -19,6 +19,8 @@ from sessions import services as sessions
 from sessions.models import Appointment
 
 from ..factories import AppointmentFactory, ClientFactory, IncidentFactory, SessionNoteFactory
+from ..support import system
+from ..support.system import fonts_cover
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=LONDON)
@@ -104,6 +106,7 @@ def test_a_subject_with_the_practice_name_reads_as_typed(practice_and):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_pdfs_show_names_as_typed(practice_and, name):
+    system.require(fonts_cover(name), f"A font for {name!r} (fonts-noto-color-emoji)")
     client = ClientFactory(practice=practice_and, first_name=name, last_name="O'Neill")
     note = SessionNoteFactory(
         appointment__client=client,
