@@ -2,7 +2,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-noto-color-emoji
+SYSTEM_PACKAGES := chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils fonts-dejavu-core fonts-noto-color-emoji gnupg
 
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -64,10 +64,12 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## system-deps: Debian packages for PDF rendering and browser tests (needs root)
+## system-deps: Debian packages for PDF rendering, browser tests and backups (needs root)
 system-deps:
-	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1; then echo "System packages present."; \
-	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); fi
+	@if dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 && command -v pg_dump >/dev/null; then \
+	echo "System packages present."; \
+	else apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) \
+	$$(command -v pg_dump >/dev/null || echo postgresql-client); fi
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache staticfiles

@@ -10,6 +10,7 @@ class FollowupsConfig(AppConfig):
         from anymail.signals import tracking
 
         from clients import erasure, record, timeline
+        from practice.backups import restored
         from practice.two_factor import two_factor_changed
         from sessions import related
         from sessions.models import Appointment, BookingHold
@@ -25,6 +26,7 @@ class FollowupsConfig(AppConfig):
         )
         post_save.connect(saved_hold, sender=BookingHold, dispatch_uid="followups-hold")
         two_factor_changed.connect(planning.on_two_factor_changed, dispatch_uid="followups")
+        restored.connect(services.after_restore, dispatch_uid="followups")
         tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")
         timeline.register(services.timeline_entries)
         record.register(services.record_part)

@@ -102,6 +102,33 @@ def retry(followup):
     return bool(updated)
 
 
+RESTORE_HELD = (
+    "Held back after the restore of a backup: it was due after the backup was taken, so it "
+    "may have gone out before the server was lost. Send it again only if it did not."
+)
+
+
+def after_restore(sender, taken_at, now=None, **kwargs):
+    """Just after a restore, before anything is sent: a message due after the backup was
+    taken, or being sent at that moment, may have gone out before the loss. It is not sent
+    again by itself: it shows as one that could not be sent, with the reason, and the
+    practice sends it again from the outbox if the client did not get it. What was due
+    before the backup and not yet sent goes out as usual."""
+    still_to_send = FollowUp._base_manager.filter(
+        status__in=[FollowUp.Status.SCHEDULED, FollowUp.Status.SENDING],
+        due_at__lte=now or timezone.now(),
+    )
+    if taken_at is not None:  # without the moment, everything due is held
+        still_to_send = still_to_send.exclude(
+            status=FollowUp.Status.SCHEDULED, due_at__lte=taken_at
+        )
+    held = still_to_send.update(
+        status=FollowUp.Status.FAILED, last_error=RESTORE_HELD, lease_until=None, lease_token=None
+    )
+    log.warning("After the restore: %s messages held back for the practices to look at.", held)
+    return held
+
+
 # How long a message sent on purpose after its time may still wait to go out.
 SEND_ANYWAY_WITHIN = datetime.timedelta(days=1)
 

@@ -1,11 +1,15 @@
 from axes.utils import reset as axes_reset
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import models
 from django.db.models import Count, Q
 from django.http import Http404
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.html import format_html
 
-from .models import AuditEvent, Heartbeat, Membership, Practice, Practitioner, User
+from .models import AuditEvent, Backup, Heartbeat, Membership, Practice, Practitioner, User
 from .tenant_model import TenantModel
 
 
@@ -185,6 +189,45 @@ class HeartbeatAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Backup)
+class BackupAdmin(admin.ModelAdmin):
+    """For the operator: when the last backups were taken, how big, how long they took."""
+
+    list_display = ("taken_at", "filename", "size", "seconds_taken", "age")
+    date_hierarchy = "taken_at"
+
+    @admin.display(description="size")
+    def size(self, backup):
+        return filesizeformat(backup.size_bytes)
+
+    @admin.display(description="seconds")
+    def seconds_taken(self, backup):
+        return f"{backup.seconds:.1f}"
+
+    @admin.display(description="age")
+    def age(self, backup):
+        hours = (timezone.now() - backup.taken_at).total_seconds() / 3600
+        text = f"{hours:.0f} h"
+        if hours > settings.BACKUP_MAX_AGE_HOURS:
+            return format_html('<strong style="color:#b02a37">{} (too old)</strong>', text)
+        return text
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

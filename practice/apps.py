@@ -9,6 +9,7 @@ class PracticeConfig(AppConfig):
     verbose_name = "Practice"
 
     def ready(self):
+        from . import checks  # noqa: F401 - registers the deploy checks
         from .security import mark_session_fresh
 
         user_logged_in.connect(mark_session_fresh, dispatch_uid="practice-session-fresh")

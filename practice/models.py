@@ -247,6 +247,22 @@ class Invitation(TenantModel):
         return not self.accepted_at and not self.withdrawn_at and self.expires_at > timezone.now()
 
 
+class Backup(models.Model):
+    """A backup that was taken (practice/backups.py): when, where, how big, how long."""
+
+    taken_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField()
+    seconds = models.FloatField()
+
+    class Meta:
+        ordering = ["-taken_at"]
+        get_latest_by = "taken_at"
+
+    def __str__(self):
+        return f"Backup {self.filename}"
+
+
 class Heartbeat(models.Model):
     """When a periodic background job last ran: proof the worker and scheduler are alive."""
 

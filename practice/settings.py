@@ -12,11 +12,12 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
+# What development keeps on disk: the SQLite database, the file broker, the texts' log.
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "dbbackup",
     "django_countries",
     "anymail",
     "pgtrigger",
@@ -166,6 +168,24 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# --- Backups ----------------------------------------------------------------------------
+# Everything the practices' records live in is the database (reports and PDFs included):
+# a backup is a dump of it, compressed and encrypted to the operator's GPG key, written to
+# BACKUP_DIR by `manage.py backup` and by beat once a day (practice/backups.py).
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(VAR_DIR / "backups"))
+BACKUP_GPG_RECIPIENT = env.str("BACKUP_GPG_RECIPIENT", default="")
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=14)
+BACKUP_MAX_AGE_HOURS = env.int("BACKUP_MAX_AGE_HOURS", default=24)
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": BACKUP_DIR},
+}
+DBBACKUP_GPG_RECIPIENT = BACKUP_GPG_RECIPIENT or None
+DBBACKUP_GPG_ALWAYS_TRUST = True  # the operator's own key, imported on purpose
+DBBACKUP_CLEANUP_KEEP = BACKUP_KEEP
+DBBACKUP_SEND_EMAIL = False  # the admin and /health/ show how backups go
+DBBACKUP_HOSTNAME = "practice"
+
 # Tests and development serve files straight from static/ without collectstatic.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 WHITENOISE_MANIFEST_STRICT = False
@@ -311,6 +331,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "plan-daily-followups": {"task": "followups.tasks.plan_daily", "schedule": 60.0 * 60},
     "purge-erased-clients": {"task": "clients.tasks.purge_erased", "schedule": 60.0 * 60 * 24},
+    "take-backup": {"task": "practice.tasks.take_backup", "schedule": 60.0 * 60 * 24},
     "forget-old-booking-holds": {
         "task": "sessions.tasks.forget_old_holds",
         "schedule": 60.0 * 60,

@@ -80,6 +80,7 @@ moving_on_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("health/backups/", views.health_backups, name="health_backups"),
     path("signup/", views.signup, name="signup"),
     path("accounts/", include(auth_patterns)),
     path("dashboard/", dashboard.dashboard, name="dashboard"),

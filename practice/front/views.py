@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from followups.models import inbound_texts_unverifiable
+from practice import backups
 from practice.forms import PracticeCreateForm, PracticeSettingsForm, SignUpForm
 from practice.models import AuditEvent, Membership
 from practice.services import create_practice
@@ -17,12 +18,22 @@ from practice.tenancy import object_from_query, owner_required, switch_practice
 
 
 def health(request):
-    """For a load balancer or uptime check: the app answers (always 200), with a line for
-    each part of the set-up that cannot work. Touches no database."""
+    """For a load balancer or uptime check: the app answers (always 200: an old backup is
+    no reason to stop serving), with a line for each part of the set-up that is wrong. At
+    most one query (the latest backup, where backups are set up)."""
     lines = ["ok"]
     if reason := inbound_texts_unverifiable():
         lines.append(f"warning: texts from clients cannot be verified: {reason}")
+    if reason := backups.stale_reason():
+        lines.append(f"error: backups: {reason}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def health_backups(request):
+    """For an uptime monitor watching backups: 200 while the latest is recent, else 503."""
+    reason = backups.stale_reason()
+    body = f"error: {reason}\n" if reason else "ok\n"
+    return HttpResponse(body, status=503 if reason else 200, content_type="text/plain")
 
 
 def home(request):

@@ -42,6 +42,7 @@ def test_the_deployment_checklist_is_clean_with_real_values():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="practice.example.com",
+        BACKUP_GPG_RECIPIENT="backups@practice.example",
     )
 
     assert result.returncode == 0, result.stderr

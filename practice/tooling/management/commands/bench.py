@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from complaints.benchmarks import report_times
 from followups.benchmarks import dispatcher_rate
 from practice.models import Membership, Practice
-from practice.tooling import benchmarks, loadtest, seeding
+from practice.tooling import backup_bench, benchmarks, loadtest, seeding
 
 BENCH_PRACTICE = "Benchmark practice"
 NEIGHBOUR = "Neighbouring practice"  # other tenants of the same installation
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=50, help="Load-run users.")
         parser.add_argument("--seconds", type=int, default=60, help="Load-run length.")
         parser.add_argument("--skip-load", action="store_true")
+        parser.add_argument("--skip-backup", action="store_true")
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "var" / "bench.json"))
 
     def handle(self, *args, **options):
@@ -73,6 +74,10 @@ class Command(BaseCommand):
             str(size): {"median_seconds": round(median, 2), "pages": pages_count}
             for size, (median, pages_count) in report_times((10, 50)).items()
         }
+
+        if connection.vendor == "postgresql" and not options["skip_backup"]:
+            self.say("Backing up the whole database and restoring it onto a new one ...")
+            figures["backup"] = backup_bench.backup_and_restore()
 
         if not options["skip_load"]:
             self.say(f"Load run: {options['users']} users for {options['seconds']} s ...")
@@ -174,6 +179,13 @@ class Command(BaseCommand):
             write(
                 f"Incident report, {size} sessions: {report['median_seconds']:.2f} s "
                 f"(median of 3), {report['pages']} pages"
+            )
+        if backup := figures.get("backup"):
+            write(
+                f"Backup of the whole database ({backup['database_bytes'] / 2**20:,.0f} MB on "
+                f"disk): {backup['backup_seconds']:.1f} s, "
+                f"{backup['size_bytes'] / 2**20:,.1f} MB encrypted; restore onto a new "
+                f"database {backup['restore_seconds']:.1f} s"
             )
         if "load" in figures:
             load = figures["load"]
