@@ -71,13 +71,17 @@ def is_empty():
     return "practice_practice" not in connection.introspection.table_names()
 
 
-def restore(filename=None, *, passphrase=None, stdout=None):
-    """Restore a backup (the latest, or `filename`) onto this empty database."""
+def refuse_unless_empty():
     if not is_empty():
         raise CommandError(
             "This database is not empty. Restore onto a new, empty database, then point "
             "the app at it: nothing here is overwritten."
         )
+
+
+def restore(filename=None, *, passphrase=None, stdout=None):
+    """Restore a backup (the latest, or `filename`) onto this empty database."""
+    refuse_unless_empty()
     options = {"decrypt": True, "uncompress": True, "interactive": False}
     if filename:
         options["input_filename"] = filename
