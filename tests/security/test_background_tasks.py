@@ -24,7 +24,7 @@ from complaints.models import IncidentReport
 from followups import dispatch
 from followups.models import FollowUp
 from practice.celery import app
-from practice.models import Heartbeat, Practitioner
+from practice.models import Backup, Heartbeat, Practitioner
 from sessions.models import BookingHold
 
 from ..factories import (
@@ -157,6 +157,15 @@ def referral_list_case(practice):
     return (practice.pk, "someone@example.com", ""), check
 
 
+def take_backup_case(practice):
+    """Off where no key is set (the backup itself: tests/practice/test_restore_drill.py)."""
+
+    def check():
+        assert not Backup.objects.exists()
+
+    return (), check
+
+
 # Every task of ours, with a function that makes its work in one practice and returns
 # (arguments, check). A new task must be added here.
 CASES = {
@@ -168,6 +177,7 @@ CASES = {
     "followups.tasks.plan_daily": plan_daily_case,
     "practice.tasks.record_heartbeat": heartbeat_case,
     "practice.tasks.send_referral_list": referral_list_case,
+    "practice.tasks.take_backup": take_backup_case,
 }
 
 
