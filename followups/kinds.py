@@ -33,6 +33,7 @@ class Kind(models.TextChoices):
     WAITLIST_OFFER = "waitlist_offer", "A freed time offered to the waitlist"
     SECURITY_NOTICE = "security_notice", "Notice of a change to someone's sign-in"
     BOOKING_HOLD = "booking_hold", "Link to confirm a time chosen online"
+    RECEIPT = "receipt", "Receipt for a payment"
 
 
 @dataclass(frozen=True)
@@ -400,6 +401,20 @@ KINDS = {
         unseen_by_practice=True,
     ),
     # To a member, at their own address: their two-step sign-in changed (practice/two_factor.py).
+    # To a client who paid: the receipt, attached (practice.payments registers it).
+    Kind.RECEIPT: Spec(
+        key="receipt:{receipt}",
+        too_late=DAYS(7),
+        too_late_why="a receipt is e-mailed within a week of the payment",
+        subject="Your receipt from {{ practice }}",
+        body=(
+            "Hello {{ first_name }},\n\nThank you for your payment. Your receipt is "
+            "attached: keep it if you claim from a health fund or an insurer.\n\n"
+            "With best wishes,\n{{ practice }}"
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
     Kind.SECURITY_NOTICE: Spec(
         key="security_notice:{user}:{change}:{at}",
         too_late=DAYS(2),

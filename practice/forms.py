@@ -151,6 +151,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "pain_threshold",
             "licence_body",
             "licence_number",
+            "tax_number",
+            "takes_tips",
             "insurer_name",
             "insurance_policy_number",
             "insurance_expires_on",
@@ -187,6 +189,7 @@ class PracticeSettingsForm(forms.ModelForm):
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
             Fieldset("Professional registration", "licence_body", "licence_number"),
+            Fieldset("Payments and receipts", "tax_number", "takes_tips"),
             Fieldset(
                 "Professional indemnity insurance",
                 "insurer_name",

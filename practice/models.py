@@ -131,6 +131,19 @@ class Practice(models.Model):
     )
     licence_number = models.CharField("licence or registration number", max_length=64, blank=True)
 
+    # Printed on every receipt.
+    tax_number = models.CharField(
+        "tax or business number",
+        max_length=64,
+        blank=True,
+        help_text="Printed on receipts, as health funds and tax offices ask.",
+    )
+    takes_tips = models.BooleanField(
+        "clients may add a tip",
+        default=False,
+        help_text="A tip is recorded apart from the price and never shown on a receipt.",
+    )
+
     insurer_name = models.CharField("indemnity insurer", max_length=120, blank=True)
     insurance_policy_number = models.CharField("policy number", max_length=64, blank=True)
     insurance_expires_on = models.DateField("policy expiry date", null=True, blank=True)

@@ -7,6 +7,7 @@ SECTIONS = [
     ("Dashboard", "dashboard", False),
     ("Clients", "clients:list", False),
     ("Sessions", "sessions:day", False),
+    ("Payments", "payments:list", False),
     ("Complaints", "complaints:list", False),
     ("Follow-ups", "followups:list", False),
     ("Referrals", "practice:referrals", False),

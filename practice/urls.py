@@ -91,6 +91,7 @@ urlpatterns = [
     path("calendar/<str:token>.ics", calendar_feed, name="calendar_feed"),
     path("followups/", include("followups.urls")),
     path("complaints/", include("complaints.urls")),
+    path("payments/", include("practice.payments.urls")),
     path("checkin/<str:token>/", followup_views.checkin_reply, name="checkin_reply"),
     path("unsubscribe/<str:token>/", followup_views.unsubscribe, name="unsubscribe"),
     path("", include("clients.intake_urls")),

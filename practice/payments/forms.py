@@ -1,0 +1,90 @@
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+
+from .models import Payment
+
+
+class PaymentForm(forms.Form):
+    """Money taken from one client: which of their owed sessions it pays, and how much of
+    each (what is owed, unless less was paid), how, when; the tip apart, where the
+    practice takes tips."""
+
+    method = forms.ChoiceField(choices=Payment.Method.choices[:3], initial=Payment.Method.CASH)
+    paid_on = forms.DateField(
+        label="paid on", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+    )
+    tip = forms.DecimalField(
+        label="tip (kept apart, never on the receipt)",
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+    )
+    email = forms.BooleanField(label="e-mail the receipt to the client", required=False)
+
+    def __init__(self, *args, sessions, client, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = sessions
+        if not practice.takes_tips:
+            del self.fields["tip"]
+        reachable = bool(client.email and client.email_consent and client.can_reach("email"))
+        if reachable:
+            self.fields["email"].initial = True
+        else:
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = (
+                "The client has not agreed to e-mails, or has no address that works: print "
+                "the receipt or hand it over instead."
+            )
+        for session in sessions:
+            self.fields[f"pay_{session.pk}"] = forms.BooleanField(
+                required=False, initial=len(sessions) == 1
+            )
+            self.fields[f"amount_{session.pk}"] = forms.DecimalField(
+                min_value=Decimal("0.01"),
+                max_value=session.owed,
+                max_digits=10,
+                decimal_places=2,
+                initial=session.owed,
+                required=False,
+                error_messages={"max_value": "That is more than is still owed (%(limit_value)s)."},
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def rows(self):
+        """Each owed session with its two fields, for the template."""
+        return [
+            (session, self[f"pay_{session.pk}"], self[f"amount_{session.pk}"])
+            for session in self.sessions
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        amounts = {}
+        for session in self.sessions:
+            if not cleaned.get(f"pay_{session.pk}"):
+                continue
+            amount = cleaned.get(f"amount_{session.pk}")
+            if amount is None:
+                if f"amount_{session.pk}" not in self.errors:
+                    self.add_error(f"amount_{session.pk}", "Enter how much was paid for it.")
+                continue
+            amounts[session] = amount
+        if not amounts and not self.errors:
+            raise forms.ValidationError("Tick the sessions this payment is for.")
+        cleaned["amounts"] = amounts
+        return cleaned
+
+
+class CancelReceiptForm(forms.Form):
+    reason = forms.CharField(
+        label="why it is cancelled",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: the wrong amount, or recorded for the wrong client. "
+        "The client's sessions are owed again and you can record the payment anew.",
+    )

@@ -1,0 +1,134 @@
+"""Payments, what each paid for, and the receipts numbered without gaps per practice.
+
+A receipt is an accounting record: its number is taken from the practice's counter in the
+transaction that issues it (a rolled-back transaction gives its number back), it is
+rendered once and kept byte for byte with its SHA-256, and the database refuses to change
+or delete it (PostgreSQL triggers). A mistake is corrected by a credit note, itself a
+numbered receipt that cancels the first, and a new payment.
+"""
+
+import hashlib
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from clients.models import Client
+from practice.evidence import no_truncate
+from practice.tenant_model import TenantModel
+from sessions.models import Appointment
+
+CENTS = Decimal("0.01")
+
+
+class Payment(TenantModel):
+    class Method(models.TextChoices):
+        CASH = "cash", "Cash"
+        CARD = "card", "Card, on the practice's terminal"
+        TRANSFER = "transfer", "Bank transfer"
+        VOUCHER = "voucher", "Gift card or voucher"
+        PACKAGE = "package", "Package credit"
+        ONLINE = "online", "Online"
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="payments")
+    # For the service: what the receipt shows. A tip is kept apart and never on a receipt.
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(CENTS)]
+    )
+    tip = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    method = models.CharField(max_length=10, choices=Method.choices)
+    paid_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # Set when its receipt is cancelled by a credit note: the money was not taken after all.
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "-pk"]
+        indexes = [models.Index(fields=["practice", "-paid_on"])]
+
+    def __str__(self):
+        return f"{self.amount} from {self.client} on {self.paid_on}"
+
+
+class PaymentItem(TenantModel):
+    """The part of a payment that paid for one session."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="items")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.PROTECT, related_name="payment_items"
+    )
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(CENTS)]
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "appointment"], name="one_item_per_session")
+        ]
+
+
+class ReceiptCounter(models.Model):
+    """The last receipt number a practice issued. Its row is locked by the transaction that
+    issues the next, so numbers follow one another without gaps whatever runs at once."""
+
+    practice = models.OneToOneField(
+        "practice.Practice", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"Last receipt {self.last}"
+
+
+class Receipt(TenantModel):
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Receipt"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RECEIPT)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts")
+    cancels = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
+    )
+    issued_at = models.DateTimeField(default=timezone.now)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)  # negative on a credit note
+    pdf = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    followup = models.OneToOneField(
+        "followups.FollowUp", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "number"], name="receipt_number_once")
+        ]
+        triggers = [
+            # Below the app too (PostgreSQL): a receipt is never changed or deleted.
+            # (Only the link to its e-mail's outbox row may change, or go with the row.)
+            pgtrigger.ReadOnly(name="receipt_not_changed", exclude=["followup"]),
+            pgtrigger.Protect(name="receipt_not_deleted", operation=pgtrigger.Delete),
+            no_truncate("receipts_not_emptied"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number}"
+
+    @property
+    def matches(self):
+        return hashlib.sha256(bytes(self.pdf)).hexdigest() == self.sha256
+
+    def filename(self):
+        word = "credit-note" if self.kind == self.Kind.CREDIT_NOTE else "receipt"
+        return f"{word}-{self.number}.pdf"

@@ -1,0 +1,93 @@
+"""Receipts: the next number, the PDF as rendered once, its e-mail through the outbox."""
+
+import hashlib
+
+from django.db import transaction
+from django.utils import timezone
+
+from followups.kinds import Kind, expires, key_for
+from followups.models import Channel
+from followups.planning import plan
+from practice import dates, pdf
+from practice.models import Membership
+
+from .models import Receipt, ReceiptCounter
+
+
+def next_number(practice):
+    """The practice's next receipt number, taken under a lock on its counter: numbers are
+    given out one transaction at a time, and a transaction that rolls back gives its number
+    back with everything else it did."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("A receipt number is taken inside the transaction that uses it.")
+    ReceiptCounter.objects.bulk_create([ReceiptCounter(practice=practice)], ignore_conflicts=True)
+    counter = ReceiptCounter.objects.select_for_update().get(practice=practice)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def context(receipt, payment):
+    practice = payment.practice
+    items = list(payment.items.select_related("appointment__service", "appointment__therapist"))
+    therapists = {item.appointment.therapist for item in items if item.appointment.therapist}
+    if not therapists:
+        owners = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
+        therapists = {m.user for m in owners.select_related("user")}
+    sign = -1 if receipt.kind == Receipt.Kind.CREDIT_NOTE else 1
+    lines = [
+        {
+            "day": dates.day(item.appointment.start, practice),
+            "service": item.appointment.service.name if item.appointment.service else "Massage",
+            "minutes": item.appointment.duration_minutes,
+            "amount": item.amount * sign,
+        }
+        for item in items
+    ]
+    return {
+        "practice": practice,
+        "receipt": receipt,
+        "payment": payment,
+        "client": payment.client,
+        "lines": lines,
+        "therapists": sorted(therapists, key=str),
+        "total": receipt.amount,
+        "issued_on": dates.day(receipt.issued_at, practice),
+        "paid_on": dates.day(payment.paid_on, practice),
+        "cancels_on": dates.day(receipt.cancels.issued_at, practice) if receipt.cancels else "",
+    }
+
+
+def issue(payment, *, kind=Receipt.Kind.RECEIPT, cancels=None, email=False):
+    """Number, render and keep a receipt (or a credit note) for `payment`, in the caller's
+    transaction; plan its e-mail to the client when asked."""
+    practice = payment.practice
+    receipt = Receipt(
+        practice=practice,
+        payment=payment,
+        kind=kind,
+        cancels=cancels,
+        number=next_number(practice),
+        issued_at=timezone.now(),
+        amount=-payment.amount if kind == Receipt.Kind.CREDIT_NOTE else payment.amount,
+    )
+    data, _pages = pdf.render("pdf/receipt.html", context(receipt, payment))
+    receipt.pdf, receipt.sha256 = data, hashlib.sha256(data).hexdigest()
+    if email:
+        receipt.followup = plan(
+            practice,
+            Kind.RECEIPT,
+            key=key_for(Kind.RECEIPT, receipt=receipt.public_id),
+            due_at=receipt.issued_at,
+            expires_at=expires(Kind.RECEIPT, receipt.issued_at),
+            client=payment.client,
+            channel=Channel.EMAIL,
+        )
+    receipt.save()
+    return receipt
+
+
+def attachment(followup):
+    """The receipt's PDF as kept, for its e-mail."""
+    receipt = Receipt.objects.get(followup=followup)
+    return [(receipt.filename(), bytes(receipt.pdf), "application/pdf")]

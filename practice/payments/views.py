@@ -1,0 +1,122 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from clients.models import Client
+from practice import audit
+from practice.tenancy import get_for_practice, owner_required, practice_required
+
+from . import services
+from .forms import CancelReceiptForm, PaymentForm
+from .models import Payment, Receipt
+
+RECENT = 50
+
+
+@practice_required
+def payment_list(request):
+    """What is owed across the practice, and the latest payments."""
+    recent = (
+        Payment.objects.filter(practice=request.practice)
+        .select_related("client")
+        .prefetch_related(
+            Prefetch("receipts", queryset=Receipt.objects.only("public_id", "number", "kind"))
+        )
+        .order_by("-paid_on", "-pk")[:RECENT]
+    )
+    owed = services.owed_by_clients(request.practice)
+    context = {
+        "owed": owed,
+        "owed_total": sum((row["owed"] for row in owed), services.ZERO),
+        "payments": recent,
+    }
+    return render(request, "payments/list.html", context)
+
+
+@practice_required
+def client_payments(request, public_id):
+    """A client's owed sessions, with the form that records a payment, and what they paid."""
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
+    sessions = services.owed_sessions(client)
+    form = PaymentForm(
+        request.POST or None, sessions=sessions, client=client, practice=request.practice
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _payment, receipt = services.record_payment(
+                client,
+                by=request.user,
+                amounts=data["amounts"],
+                method=data["method"],
+                paid_on=data["paid_on"],
+                tip=data.get("tip") or services.ZERO,
+                email=data["email"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            sent = " and e-mailed to the client" if receipt.followup_id else ""
+            messages.success(request, f"Payment recorded. Receipt {receipt.number} is ready{sent}.")
+            return redirect("payments:client", public_id=client.public_id)
+    payments = (
+        client.payments.prefetch_related("items__appointment__service", "receipts")
+        .order_by("-paid_on", "-pk")
+        .all()
+    )
+    context = {
+        "client": client,
+        "form": form,
+        "sessions": sessions,
+        "payments": payments,
+        "owed_total": sum((s.owed for s in sessions), services.ZERO),
+    }
+    return render(request, "payments/client.html", context)
+
+
+@practice_required
+def receipt_pdf(request, public_id):
+    receipt = get_for_practice(
+        request, Receipt.objects.select_related("payment__client"), public_id=public_id
+    )
+    audit.record(
+        request,
+        audit.Action.EXPORT,
+        f"{receipt.get_kind_display().lower()} {receipt.number}",
+        receipt.payment.client,
+    )
+    response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.filename()}"'
+    return response
+
+
+@owner_required
+def receipt_cancel(request, public_id):
+    """Cancel a receipt issued by mistake, on a page of its own: a credit note."""
+    receipt = get_for_practice(
+        request,
+        Receipt.objects.select_related("payment__client"),
+        public_id=public_id,
+        kind=Receipt.Kind.RECEIPT,
+    )
+    client = receipt.payment.client
+    form = CancelReceiptForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            credit = services.cancel_receipt(
+                receipt, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"Receipt {receipt.number} is cancelled by credit note {credit.number}. "
+                "Its sessions are owed again.",
+            )
+            return redirect(reverse("payments:client", args=[client.public_id]))
+    context = {"receipt": receipt, "client": client, "form": form}
+    return render(request, "payments/cancel.html", context)
