@@ -23,6 +23,7 @@ from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
+from practice.payments.services import record_payment
 from practice.tenant_model import TenantModel
 from sessions import availability, booking, booking_views
 from sessions.calendar import issue_feed
@@ -172,6 +173,24 @@ OBJECT_URLS |= {
     "complaints:incident_reports": incident_of,
     "complaints:report": report_of,
     "complaints:report_resend": lambda practice: report_of(practice, status="failed"),
+}
+
+
+def receipt_of(practice):
+    client = client_of(practice)
+    session = AppointmentFactory(
+        client=client, status=Appointment.Status.COMPLETED, unpaid=True, price=50
+    )
+    _payment, receipt = record_payment(
+        client, by=None, amounts={session: session.price}, method="cash"
+    )
+    return {"public_id": receipt.public_id}
+
+
+OBJECT_URLS |= {
+    "payments:client": lambda practice: {"public_id": client_of(practice).public_id},
+    "payments:receipt": receipt_of,
+    "payments:receipt_cancel": receipt_of,
 }
 
 

@@ -4,6 +4,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 
+from practice.money import money
+
 from .models import Payment
 
 
@@ -50,7 +52,10 @@ class PaymentForm(forms.Form):
                 decimal_places=2,
                 initial=session.owed,
                 required=False,
-                error_messages={"max_value": "That is more than is still owed (%(limit_value)s)."},
+                error_messages={
+                    "max_value": f"That is more than the {money(session.owed, practice)} "
+                    "still owed for it."
+                },
             )
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -23,7 +23,7 @@ def payment_list(request):
         Payment.objects.filter(practice=request.practice)
         .select_related("client")
         .prefetch_related(
-            Prefetch("receipts", queryset=Receipt.objects.only("public_id", "number", "kind"))
+            Prefetch("receipts", queryset=Receipt.objects.only("payment_id", "public_id", "number", "kind"))
         )
         .order_by("-paid_on", "-pk")[:RECENT]
     )

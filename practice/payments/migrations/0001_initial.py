@@ -17,8 +17,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('clients', '0007_undeliverable'),
-        ('followups', '0021_alter_followup_kind_alter_rule_kind'),
-        ('practice', '0014_practice_takes_tips_practice_tax_number'),
+        ('followups', '0021_receipt_kind'),
+        ('practice', '0014_receipt_details'),
         ('treatment_sessions', '0012_booking_holds'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
