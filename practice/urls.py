@@ -96,5 +96,6 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", followup_views.unsubscribe, name="unsubscribe"),
     path("", include("clients.intake_urls")),
     path("", include("sessions.booking_urls")),
+    path("", include("practice.payments.public_urls")),
     path("admin/", admin.site.urls),
 ]

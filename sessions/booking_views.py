@@ -22,7 +22,7 @@ from django_scopes import scope, scopes_disabled
 from practice import dates
 from practice.models import Practice
 
-from . import availability, booking
+from . import availability, booking, personal
 from .availability import Unavailable, iso
 from .forms import BookingDetailsForm, parse_start
 from .models import Appointment, BookingHold, BookingLink
@@ -246,6 +246,7 @@ def mine(request, token):
         ]
         context = {
             "sessions": sessions,
+            "sections": personal.sections_for(link.client, token),
             "first_name": link.client.first_name,
             "again_url": reverse("booking:again", args=[token]),
             "notice_hours": practice.cancellation_notice_hours,

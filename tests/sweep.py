@@ -187,6 +187,19 @@ def receipt_of(practice):
     return {"public_id": receipt.public_id}
 
 
+def own_receipt_cases(practice):
+    """A client's link and a receipt of theirs; the wrong case: the same link asking for a
+    receipt of another client of the practice."""
+    token, appointment = link_and_session(practice)
+    mine = receipt_of(practice)["public_id"]
+    appointment.status, appointment.unpaid = Appointment.Status.COMPLETED, True
+    appointment.save()
+    _payment, receipt = record_payment(
+        appointment.client, by=None, amounts={appointment: appointment.price}, method="cash"
+    )
+    return {"token": token, "public_id": receipt.public_id}, {"token": token, "public_id": mine}
+
+
 OBJECT_URLS |= {
     "payments:client": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:receipt": receipt_of,
@@ -383,6 +396,7 @@ PUBLIC_URLS |= {
         {"token": a_hold(practice)[1]},
         {"token": "n" * 22},
     ),
+    "receipts:personal": own_receipt_cases,
     "booking:mine": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
     "booking:again": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
     "booking:again_service": with_link(

@@ -12,8 +12,10 @@ class PaymentsConfig(AppConfig):
         from clients import timeline
         from followups import attachments
         from followups.kinds import Kind
+        from sessions import personal
 
         from . import receipts, services
 
         attachments.register(Kind.RECEIPT, receipts.attachment)
         timeline.register(services.timeline_entries)
+        personal.register(services.personal_section)

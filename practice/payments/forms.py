@@ -14,18 +14,22 @@ class PaymentForm(forms.Form):
     each (what is owed, unless less was paid), how, when; the tip apart, where the
     practice takes tips."""
 
-    method = forms.ChoiceField(choices=Payment.Method.choices[:3], initial=Payment.Method.CASH)
+    method = forms.ChoiceField(
+        label="How it was paid", choices=Payment.Method.choices[:3], initial=Payment.Method.CASH
+    )
     paid_on = forms.DateField(
-        label="paid on", widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
+        label="Paid on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
     )
     tip = forms.DecimalField(
-        label="tip (kept apart, never on the receipt)",
+        label="Tip (kept apart, never on the receipt)",
         min_value=0,
         max_digits=10,
         decimal_places=2,
         required=False,
     )
-    email = forms.BooleanField(label="e-mail the receipt to the client", required=False)
+    email = forms.BooleanField(label="E-mail the receipt to the client", required=False)
 
     def __init__(self, *args, sessions, client, practice, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,7 +91,7 @@ class PaymentForm(forms.Form):
 
 class CancelReceiptForm(forms.Form):
     reason = forms.CharField(
-        label="why it is cancelled",
+        label="Why it is cancelled",
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: the wrong amount, or recorded for the wrong client. "

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from clients.timeline import Entry
@@ -137,6 +138,22 @@ def cancel_receipt(receipt, *, by, reason):
         what=f"cancelled receipt {receipt.number} with credit note {credit.number}",
     )
     return credit
+
+
+def personal_section(client, token):
+    """The client's receipts, on their personal link's page (one query)."""
+    receipts = Receipt.objects.filter(payment__client=client).order_by("-number")
+    return {
+        "title": "Your receipts",
+        "items": [
+            (
+                f"{receipt.get_kind_display()} {receipt.number} of "
+                f"{timezone.localtime(receipt.issued_at):%-d %b %Y} (PDF)",
+                reverse("receipts:personal", args=[token, receipt.public_id]),
+            )
+            for receipt in receipts.only("public_id", "number", "kind", "issued_at")[:24]
+        ],
+    }
 
 
 def timeline_entries(client, limit=None):

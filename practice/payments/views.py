@@ -2,18 +2,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django_scopes import scope
 
 from clients.models import Client
 from practice import audit
 from practice.tenancy import get_for_practice, owner_required, practice_required
+from sessions import booking_views
 
 from . import services
 from .forms import CancelReceiptForm, PaymentForm
 from .models import Payment, Receipt
 
 RECENT = 50
+LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
 
 
 @practice_required
@@ -23,7 +26,10 @@ def payment_list(request):
         Payment.objects.filter(practice=request.practice)
         .select_related("client")
         .prefetch_related(
-            Prefetch("receipts", queryset=Receipt.objects.only("payment_id", "public_id", "number", "kind"))
+            Prefetch(
+                "receipts",
+                queryset=Receipt.objects.only("payment_id", "public_id", "number", "kind"),
+            )
         )
         .order_by("-paid_on", "-pk")[:RECENT]
     )
@@ -59,7 +65,7 @@ def client_payments(request, public_id):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            sent = " and e-mailed to the client" if receipt.followup_id else ""
+            sent = "; it is on its way to the client by e-mail" if receipt.followup_id else ""
             messages.success(request, f"Payment recorded. Receipt {receipt.number} is ready{sent}.")
             return redirect("payments:client", public_id=client.public_id)
     payments = (
@@ -120,3 +126,16 @@ def receipt_cancel(request, public_id):
             return redirect(reverse("payments:client", args=[client.public_id]))
     context = {"receipt": receipt, "client": client, "form": form}
     return render(request, "payments/cancel.html", context)
+
+
+@booking_views.rate_limited
+def personal_receipt(request, token, public_id):
+    """A receipt of the client's own, from their personal link."""
+    link = booking_views.link_or_404(token)
+    with scope(practice=link.practice):
+        receipt = get_object_or_404(
+            Receipt, public_id=public_id, payment__client=link.client, practice=link.practice
+        )
+        response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.filename()}"'
+    return response

@@ -343,6 +343,14 @@ class _Seeder:
                 status = rng.choices(statuses, chances)[0]
                 made.append(self.appointment(person, start, status))
                 day += datetime.timedelta(days=person.rhythm + rng.randint(-4, 4))
+        # A few sessions of the last month not paid yet, drawn apart from the rest of the
+        # history (which stays as it was for the same seed): the payments page's "owed".
+        unpaid = random.Random(f"unpaid-{self.rng.getstate()[1][0]}")  # noqa: S311
+        month_ago = self.now - datetime.timedelta(days=30)
+        for appointment in made:
+            done = appointment.status == Appointment.Status.COMPLETED
+            if done and month_ago < appointment.start < self.now and unpaid.random() < 0.08:
+                appointment.unpaid = True
         Appointment.objects.bulk_create(made, batch_size=BATCH)
         self.result.add("appointments", len(made))
         return made

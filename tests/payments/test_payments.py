@@ -238,3 +238,32 @@ def test_the_list_of_payments_runs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = owner_client.get(reverse("payments:list")).content.decode()
     assert page.count("Receipt ") >= 12 and "12 clients owe" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_client_finds_their_receipts_on_their_personal_link(client, owner, practice, paying):
+    from sessions import booking
+
+    practice.online_booking = True
+    practice.save()
+    mia, (first, _second) = paying
+    _payment, receipt = services.record_payment(
+        mia, by=owner, amounts={first: Decimal("70")}, method="cash"
+    )
+    token = booking.issue_link(mia)
+
+    page = client.get(reverse("booking:mine", args=[token])).content.decode()
+    url = reverse("receipts:personal", args=[token, receipt.public_id])
+    assert "Your receipts" in page and url in page and "Receipt 1 of 4 Dec 2026 (PDF)" in page
+    response = client.get(url)
+    assert response.status_code == 200 and response.content == bytes(receipt.pdf)
+
+    someone = ClientFactory(practice=practice)
+    assert (
+        client.get(reverse("booking:mine", args=[booking.issue_link(someone)])).status_code == 200
+    )
+    other_link = booking.issue_link(someone)
+    assert (
+        client.get(reverse("receipts:personal", args=[other_link, receipt.public_id])).status_code
+        == 404
+    )

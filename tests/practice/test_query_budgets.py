@@ -20,7 +20,9 @@ BUDGETS = {
     "client list, first page": 7,
     "client list, last page": 7,
     "client list, search": 7,
-    "client timeline (busiest client)": 17,
+    # each app's newest entries in one query each: clients, sessions, follow-ups,
+    # complaints and payments (18 since payments joined)
+    "client timeline (busiest client)": 18,
     "day view": 5,
     "intake form GET": 4,
     "free times, four weeks (booking page)": 8,  # with the signed-in session's own
