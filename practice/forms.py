@@ -153,6 +153,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "licence_number",
             "tax_number",
             "takes_tips",
+            "no_show_fee",
+            "late_cancellation_fee",
             "insurer_name",
             "insurance_policy_number",
             "insurance_expires_on",
@@ -189,7 +191,13 @@ class PracticeSettingsForm(forms.ModelForm):
             Fieldset("Policies", "cancellation_policy", "late_arrival_policy"),
             Fieldset("Clinical", "pain_threshold"),
             Fieldset("Professional registration", "licence_body", "licence_number"),
-            Fieldset("Payments and receipts", "tax_number", "takes_tips"),
+            Fieldset(
+                "Payments and receipts",
+                "tax_number",
+                "takes_tips",
+                "no_show_fee",
+                "late_cancellation_fee",
+            ),
             Fieldset(
                 "Professional indemnity insurance",
                 "insurer_name",

@@ -8,7 +8,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
@@ -137,6 +137,24 @@ class Practice(models.Model):
         max_length=64,
         blank=True,
         help_text="Printed on receipts, as health funds and tax offices ask.",
+    )
+    no_show_fee = models.DecimalField(
+        "fee for a missed session",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Owed when a client does not come. Empty: no fee.",
+    )
+    late_cancellation_fee = models.DecimalField(
+        "fee for a late cancellation",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Owed when a client cancels inside the notice period. Empty: no fee.",
     )
     takes_tips = models.BooleanField(
         "clients may add a tip",

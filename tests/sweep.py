@@ -23,6 +23,7 @@ from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
+from practice.payments.models import Fee
 from practice.payments.services import record_payment
 from practice.tenant_model import TenantModel
 from sessions import availability, booking, booking_views
@@ -202,8 +203,19 @@ def own_receipt_cases(practice):
 
 OBJECT_URLS |= {
     "payments:client": lambda practice: {"public_id": client_of(practice).public_id},
+    "payments:refund": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:receipt": receipt_of,
     "payments:receipt_cancel": receipt_of,
+    "payments:fee_waive": lambda practice: {
+        "public_id": Fee.objects.create(
+            practice=practice,
+            appointment=AppointmentFactory(
+                client=client_of(practice), status=Appointment.Status.NO_SHOW, unpaid=True
+            ),
+            kind=Fee.Kind.NO_SHOW,
+            amount=30,
+        ).public_id
+    },
 }
 
 

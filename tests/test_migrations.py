@@ -56,10 +56,11 @@ def test_a_database_from_before_this_change_migrates_with_its_rows(transactional
         ("followups", "0010_invitations"),
         ("practice", "0008_evidence_triggers"),
         ("complaints", "0004_incident_recorded_by"),
+        ("payments", None),  # money came later: none of its tables at that schema
     ]
     landed += [n for n in executor.loader.graph.leaf_nodes() if n[0] not in dict(landed)]
     executor.migrate(landed)
-    old = executor.loader.project_state(landed).apps
+    old = executor.loader.project_state([node for node in landed if node[1]]).apps
     practice = old.get_model("practice", "Practice").objects.create(
         name="Landed", slug="landed", email="hello@landed.example"
     )

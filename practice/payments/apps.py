@@ -9,13 +9,17 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
-        from clients import timeline
+        from clients import erasure, timeline
         from followups import attachments
         from followups.kinds import Kind
         from sessions import personal
+        from sessions.signals import appointment_status_changed
 
         from . import receipts, services
+        from .erasure import ERASER
 
         attachments.register(Kind.RECEIPT, receipts.attachment)
         timeline.register(services.timeline_entries)
         personal.register(services.personal_section)
+        erasure.register(ERASER)
+        appointment_status_changed.connect(services.charge_fee, dispatch_uid="payments-fee")

@@ -97,3 +97,46 @@ class CancelReceiptForm(forms.Form):
         help_text="For example: the wrong amount, or recorded for the wrong client. "
         "The client's sessions are owed again and you can record the payment anew.",
     )
+
+
+class WaiveFeeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it is waived",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: a first time, or an emergency. It stays in the client's record.",
+    )
+
+
+class RefundForm(forms.Form):
+    """Money given back to a client: from which payment, how much, why."""
+
+    payment = forms.ChoiceField(label="From the payment")
+    amount = forms.DecimalField(label="Amount", min_value=Decimal("0.01"), decimal_places=2)
+    reason = forms.CharField(label="Why", max_length=300)
+
+    def __init__(self, *args, payments, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payments = {str(payment.public_id): payment for payment, _ in payments}
+        self.limits = {str(payment.public_id): left for payment, left in payments}
+        self.fields["payment"].choices = [
+            (
+                str(payment.public_id),
+                f"{payment.paid_on:%-d %b %Y}, {money(payment.amount, practice)} "
+                f"({money(left, practice)} can be given back)",
+            )
+            for payment, left in payments
+        ]
+        self.practice = practice
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen, amount = cleaned.get("payment"), cleaned.get("amount")
+        if chosen in self.limits and amount is not None and amount > self.limits[chosen]:
+            self.add_error(
+                "amount",
+                f"At most {money(self.limits[chosen], self.practice)} can be given back "
+                "from this payment.",
+            )
+        cleaned["payment_object"] = self.payments.get(chosen)
+        return cleaned

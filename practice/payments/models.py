@@ -77,6 +77,68 @@ class PaymentItem(TenantModel):
         ]
 
 
+class Fee(TenantModel):
+    """What the practice's policy charges for a missed session or a late cancellation, owed
+    like a session until it is paid or waived."""
+
+    class Kind(models.TextChoices):
+        NO_SHOW = "no_show", "Fee for a missed session"
+        LATE_CANCELLATION = "late_cancellation", "Fee for a late cancellation"
+
+    appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="fee")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(CENTS)]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    waived_at = models.DateTimeField(null=True, blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    waive_reason = models.CharField(max_length=300, blank=True)
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.amount}"
+
+
+class Refund(TenantModel):
+    """Money given back from a payment: part or all of it, with the reason, and the complaint
+    it settles where it does. It never exceeds what the payment took less earlier refunds;
+    its credit note records it for the client."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(CENTS)]
+    )
+    reason = models.CharField(max_length=300)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"Refund of {self.amount}"
+
+
+def what_was_paid_for(appointment):
+    """ "Deep tissue, 60 minutes", or "Fee for a missed session": a line on a receipt."""
+    if appointment.status != Appointment.Status.COMPLETED:
+        fee = getattr(appointment, "fee", None)
+        if fee is not None:
+            return fee.get_kind_display()
+    return appointment.service.name if appointment.service else "Massage"
+
+
 class ReceiptCounter(models.Model):
     """The last receipt number a practice issued. Its row is locked by the transaction that
     issues the next, so numbers follow one another without gaps whatever runs at once."""
@@ -98,8 +160,11 @@ class Receipt(TenantModel):
     number = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.RECEIPT)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="receipts")
-    cancels = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="cancelled_by"
+    cancels = models.ForeignKey(  # the receipt a credit note cancels (in part: a refund)
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    refund = models.OneToOneField(
+        Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_note"
     )
     issued_at = models.DateTimeField(default=timezone.now)
     amount = models.DecimalField(max_digits=10, decimal_places=2)  # negative on a credit note

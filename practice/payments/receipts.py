@@ -11,7 +11,7 @@ from followups.planning import plan
 from practice import dates, pdf
 from practice.models import Membership
 
-from .models import Receipt, ReceiptCounter
+from .models import Receipt, ReceiptCounter, what_was_paid_for
 
 
 def next_number(practice):
@@ -29,21 +29,38 @@ def next_number(practice):
 
 def context(receipt, payment):
     practice = payment.practice
-    items = list(payment.items.select_related("appointment__service", "appointment__therapist"))
+    items = list(
+        payment.items.select_related(
+            "appointment__service", "appointment__therapist", "appointment__fee"
+        )
+    )
     therapists = {item.appointment.therapist for item in items if item.appointment.therapist}
     if not therapists:
         owners = Membership.objects.filter(practice=practice, role=Membership.Role.OWNER)
         therapists = {m.user for m in owners.select_related("user")}
     sign = -1 if receipt.kind == Receipt.Kind.CREDIT_NOTE else 1
+    if receipt.refund is not None:  # a refund: the money given back, and why
+        items = []
     lines = [
         {
             "day": dates.day(item.appointment.start, practice),
-            "service": item.appointment.service.name if item.appointment.service else "Massage",
-            "minutes": item.appointment.duration_minutes,
+            "service": what_was_paid_for(item.appointment),
+            "minutes": item.appointment.duration_minutes
+            if item.appointment.status == item.appointment.Status.COMPLETED
+            else "",
             "amount": item.amount * sign,
         }
         for item in items
     ]
+    if receipt.refund is not None:
+        lines.append(
+            {
+                "day": dates.day(receipt.refund.recorded_at, practice),
+                "service": f"Refund: {receipt.refund.reason}",
+                "minutes": "",
+                "amount": receipt.amount,
+            }
+        )
     return {
         "practice": practice,
         "receipt": receipt,
@@ -58,18 +75,24 @@ def context(receipt, payment):
     }
 
 
-def issue(payment, *, kind=Receipt.Kind.RECEIPT, cancels=None, email=False):
-    """Number, render and keep a receipt (or a credit note) for `payment`, in the caller's
-    transaction; plan its e-mail to the client when asked."""
+def issue(payment, *, kind=Receipt.Kind.RECEIPT, cancels=None, refund=None, email=False):
+    """Number, render and keep a receipt, or a credit note (cancelling a receipt, or for a
+    refund of part of it), for `payment`, in the caller's transaction; plan its e-mail to
+    the client when asked."""
     practice = payment.practice
+    if refund is not None:
+        amount = -refund.amount
+    else:
+        amount = -payment.amount if kind == Receipt.Kind.CREDIT_NOTE else payment.amount
     receipt = Receipt(
         practice=practice,
         payment=payment,
         kind=kind,
         cancels=cancels,
+        refund=refund,
         number=next_number(practice),
         issued_at=timezone.now(),
-        amount=-payment.amount if kind == Receipt.Kind.CREDIT_NOTE else payment.amount,
+        amount=amount,
     )
     data, _pages = pdf.render("pdf/receipt.html", context(receipt, payment))
     receipt.pdf, receipt.sha256 = data, hashlib.sha256(data).hexdigest()

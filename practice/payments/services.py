@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import Case, DecimalField, F, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -14,15 +14,26 @@ from practice.models import AuditEvent
 from sessions.models import Appointment
 
 from . import receipts
-from .models import Payment, PaymentItem, Receipt
+from .models import Fee, Payment, PaymentItem, Receipt, Refund, what_was_paid_for
 
 ZERO = Decimal("0.00")
-# Sessions that can be owed for: held, and marked "not paid yet" by the therapist.
-OWED_STATUSES = (Appointment.Status.COMPLETED,)
+# What can be owed for: a session held (its price) and marked "not paid yet" by the
+# therapist, or missed or cancelled late (the policy's fee, until it is waived).
+OWED_STATUSES = (
+    Appointment.Status.COMPLETED,
+    Appointment.Status.NO_SHOW,
+    Appointment.Status.LATE_CANCELLATION,
+)
+FEE_KINDS = {
+    Appointment.Status.NO_SHOW: Fee.Kind.NO_SHOW,
+    Appointment.Status.LATE_CANCELLATION: Fee.Kind.LATE_CANCELLATION,
+}
 
 
 def paid_for(appointments):
-    """`appointments` with `paid` (what payments not voided put towards each) and `owed`."""
+    """`appointments` with `due` (the price of a session held, the fee not waived of one
+    missed), `paid` (what payments not voided put towards it) and `owed`."""
+    money = DecimalField(max_digits=10, decimal_places=2)
     paid = (
         PaymentItem.objects.filter(appointment=OuterRef("pk"), payment__voided_at=None)
         .order_by()
@@ -30,17 +41,68 @@ def paid_for(appointments):
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    money = DecimalField(max_digits=10, decimal_places=2)
+    fee = Fee.objects.filter(appointment=OuterRef("pk"), waived_at=None).values("amount")
     return appointments.annotate(
-        paid=Coalesce(Subquery(paid, output_field=money), Value(ZERO, output_field=money))
-    ).annotate(owed=F("price") - F("paid"))
+        paid=Coalesce(Subquery(paid, output_field=money), Value(ZERO, output_field=money)),
+        due=Case(
+            When(status=Appointment.Status.COMPLETED, then=F("price")),
+            default=Coalesce(Subquery(fee, output_field=money), Value(ZERO, output_field=money)),
+            output_field=money,
+        ),
+    ).annotate(owed=F("due") - F("paid"))
+
+
+def charge_fee(sender, appointment, old_status, by=None, **kwargs):
+    """A session missed or cancelled late: the fee the practice's policy sets is owed
+    (nothing where it sets none). Joined to sessions' appointment_status_changed."""
+    kind = FEE_KINDS.get(appointment.status)
+    amount = getattr(appointment.practice, f"{kind}_fee", None) if kind else None
+    if not amount:
+        return None
+    fee, created = Fee.objects.get_or_create(
+        appointment=appointment,
+        defaults={
+            "practice": appointment.practice,
+            "kind": kind,
+            "amount": amount,
+        },
+    )
+    if created:
+        Appointment.objects.filter(pk=appointment.pk).update(unpaid=True)
+    return fee
+
+
+@transaction.atomic
+def waive_fee(fee, *, by, reason):
+    """Let a fee go, with the reason (a first miss, an emergency): it is no longer owed."""
+    if not reason.strip():
+        raise ValidationError("Say why the fee is waived.")
+    if fee.waived_at:
+        raise ValidationError("This fee has already been waived.")
+    paid = paid_for(Appointment.objects.filter(pk=fee.appointment_id)).get().paid
+    if paid > 0:
+        raise ValidationError("Part of this fee is paid: cancel that receipt first.")
+    Fee.objects.filter(pk=fee.pk).update(
+        waived_at=timezone.now(), waived_by=by, waive_reason=reason.strip()[:300]
+    )
+    Appointment.objects.filter(pk=fee.appointment_id).update(unpaid=False)
+    AuditEvent.objects.create(
+        practice=fee.practice,
+        user=by,
+        client=fee.appointment.client,
+        action=AuditEvent.Action.CHANGE,
+        what=f"waived a {fee.get_kind_display().lower()} of {fee.amount}",
+    )
 
 
 def owed_sessions(client):
     """The client's sessions still (partly) to pay, oldest first."""
     sessions = client.appointments.filter(status__in=OWED_STATUSES, unpaid=True)
-    sessions = paid_for(sessions.select_related("service")).order_by("start")
-    return [session for session in sessions if session.owed > 0]
+    sessions = paid_for(sessions.select_related("service", "fee")).order_by("start")
+    owed = [session for session in sessions if session.owed > 0]
+    for session in owed:
+        session.what = what_was_paid_for(session)
+    return owed
 
 
 def owed_by_clients(practice):
@@ -126,6 +188,8 @@ def cancel_receipt(receipt, *, by, reason):
     locked = Payment.objects.select_for_update().get(pk=receipt.payment_id)
     if receipt.kind != Receipt.Kind.RECEIPT or locked.voided_at:
         raise ValidationError("This receipt has already been cancelled.")
+    if locked.refunds.exists():
+        raise ValidationError("Part of this payment was refunded: it can no longer be cancelled.")
     locked.voided_at, locked.void_reason = timezone.now(), reason.strip()[:300]
     locked.save(update_fields=["voided_at", "void_reason"])
     Appointment.objects.filter(payment_items__payment=locked).update(unpaid=True)
@@ -154,6 +218,46 @@ def personal_section(client, token):
             for receipt in receipts.only("public_id", "number", "kind", "issued_at")[:24]
         ],
     }
+
+
+def refundable(payment):
+    """What can still be given back from `payment`."""
+    if payment.voided_at:
+        return ZERO
+    back = payment.refunds.aggregate(total=Sum("amount"))["total"] or ZERO
+    return payment.amount - back
+
+
+@transaction.atomic
+def refund(payment, *, by, amount, reason, complaint=None):
+    """Give back part or all of a payment, with the reason (and the complaint it settles):
+    a credit note records it for the client. Never more than the payment took less what
+    was given back already (checked under a lock on the payment)."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    limit = refundable(locked)
+    if amount <= 0 or amount > limit:
+        raise ValidationError(f"At most {limit} can be given back from this payment.")
+    if complaint is not None and complaint.client_id != locked.client_id:
+        raise ValidationError("The complaint is another client's.")
+    given = Refund.objects.create(
+        practice=locked.practice,
+        payment=locked,
+        amount=amount,
+        reason=reason.strip()[:300],
+        complaint=complaint,
+        recorded_by=by,
+    )
+    original = locked.receipts.filter(kind=Receipt.Kind.RECEIPT).first()
+    credit = receipts.issue(locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=original, refund=given)
+    AuditEvent.objects.create(
+        practice=locked.practice,
+        user=by,
+        client=locked.client,
+        action=AuditEvent.Action.CHANGE,
+        what=f"refunded {amount} of receipt {original.number if original else '-'}"
+        f" with credit note {credit.number}",
+    )
+    return given, credit
 
 
 def timeline_entries(client, limit=None):

@@ -1,19 +1,25 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django_scopes import scope
 
 from clients.models import Client
+from complaints.models import Complaint
 from practice import audit
-from practice.tenancy import get_for_practice, owner_required, practice_required
+from practice.tenancy import (
+    get_for_practice,
+    object_from_query,
+    owner_required,
+    practice_required,
+)
 from sessions import booking_views
 
 from . import services
-from .forms import CancelReceiptForm, PaymentForm
-from .models import Payment, Receipt
+from .forms import CancelReceiptForm, PaymentForm, RefundForm, WaiveFeeForm
+from .models import Fee, Payment, Receipt
 
 RECENT = 50
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
@@ -69,7 +75,7 @@ def client_payments(request, public_id):
             messages.success(request, f"Payment recorded. Receipt {receipt.number} is ready{sent}.")
             return redirect("payments:client", public_id=client.public_id)
     payments = (
-        client.payments.prefetch_related("items__appointment__service", "receipts")
+        client.payments.prefetch_related("items__appointment__service", "receipts", "refunds")
         .order_by("-paid_on", "-pk")
         .all()
     )
@@ -139,3 +145,67 @@ def personal_receipt(request, token, public_id):
         response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.filename()}"'
     return response
+
+
+@owner_required
+def fee_waive(request, public_id):
+    """Let a fee go, with the reason, on a page of its own."""
+    fee = get_for_practice(
+        request,
+        Fee.objects.select_related("appointment__client"),
+        public_id=public_id,
+        waived_at=None,
+    )
+    client = fee.appointment.client
+    form = WaiveFeeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waive_fee(fee, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"The {fee.get_kind_display().lower()} is waived.")
+            return redirect("payments:client", public_id=client.public_id)
+    return render(request, "payments/waive.html", {"fee": fee, "client": client, "form": form})
+
+
+@owner_required
+def client_refund(request, public_id):
+    """Give money back to a client, from one of their payments: for a complaint's agreed
+    refund (?complaint=...), or otherwise with a reason."""
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
+    complaint = object_from_query(request, Complaint, "complaint")
+    if complaint is not None and complaint.client_id != client.pk:
+        raise Http404("No such complaint for this client.")
+    payments = [
+        (payment, services.refundable(payment))
+        for payment in client.payments.filter(voided_at=None).order_by("-paid_on", "-pk")
+    ]
+    payments = [(payment, left) for payment, left in payments if left > 0]
+    initial = {}
+    if complaint is not None:
+        initial["reason"] = f"Agreed for the complaint of {complaint.received_at:%-d %b %Y}"
+        if complaint.offer_value:
+            initial["amount"] = complaint.offer_value
+    form = RefundForm(
+        request.POST or None, initial=initial, payments=payments, practice=request.practice
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _refund, credit = services.refund(
+                data["payment_object"],
+                by=request.user,
+                amount=data["amount"],
+                reason=data["reason"],
+                complaint=complaint,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Refund recorded, with credit note {credit.number}.")
+            if complaint is not None:
+                return redirect("complaints:detail", public_id=complaint.public_id)
+            return redirect("payments:client", public_id=client.public_id)
+    context = {"client": client, "complaint": complaint, "form": form, "payments": payments}
+    return render(request, "payments/refund.html", context)

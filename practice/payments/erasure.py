@@ -1,0 +1,35 @@
+"""The payments part of erasing a client (see clients/erasure.py): payments, fees, refunds
+and receipts are accounting records the practice must keep, so erasing a client removes
+nothing of them; they are purged with the rest once the retention period is over."""
+
+from clients.erasure import Eraser
+from followups.models import FollowUp
+
+from .models import Fee, Payment, PaymentItem, Receipt, Refund
+
+
+def purge(client):
+    payments = Payment.objects.filter(client=client)
+    receipts = Receipt.objects.filter(payment__in=payments)
+    FollowUp.objects.filter(pk__in=receipts.values("followup")).delete()  # their e-mails
+    receipts.filter(kind=Receipt.Kind.CREDIT_NOTE).delete()  # they refer to receipts
+    receipts.delete()
+    Refund.objects.filter(payment__in=payments).delete()
+    PaymentItem.objects.filter(payment__in=payments).delete()
+    payments.delete()
+    Fee.objects.filter(appointment__client=client).delete()
+
+
+ERASER = Eraser(
+    name="payments",
+    models=(
+        "payments.Payment",
+        "payments.PaymentItem",
+        "payments.Fee",
+        "payments.Refund",
+        "payments.Receipt",
+    ),
+    purge=purge,
+    purge_order=5,  # before complaints (refunds refer to them) and sessions
+    triggers=("payments.Receipt:receipt_not_deleted",),
+)

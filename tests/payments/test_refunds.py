@@ -1,0 +1,87 @@
+"""Money given back: from a payment, never more than it took, with its credit note, and
+for a complaint's agreed refund, linked to the complaint."""
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from pypdf import PdfReader
+
+from complaints.models import Complaint
+from practice.payments import services
+from practice.payments.models import Receipt, Refund
+from sessions.models import Appointment
+
+from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
+
+
+@pytest.fixture
+def paid(practice, owner):
+    client = ClientFactory(practice=practice, first_name="Ana", last_name="Silva")
+    session = AppointmentFactory(
+        client=client, status=Appointment.Status.COMPLETED, unpaid=True, price=Decimal("80")
+    )
+    payment, receipt = services.record_payment(
+        client, by=owner, amounts={session: Decimal("80")}, method="card"
+    )
+    return client, payment, receipt
+
+
+def test_a_complaints_agreed_refund_is_recorded_against_the_payment(owner_client, paid):
+    client, payment, receipt = paid
+    complaint = ComplaintFactory(
+        client=client, offer=Complaint.Offer.REFUND, offer_value=Decimal("30")
+    )
+    url = reverse("payments:refund", args=[client.public_id]) + f"?complaint={complaint.public_id}"
+
+    form = owner_client.get(url).content.decode()
+    assert 'value="30' in form and "Agreed for the complaint of" in form
+    response = owner_client.post(
+        url,
+        {"payment": str(payment.public_id), "amount": "30.00", "reason": "Pressure too firm"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("complaints:detail", args=[complaint.public_id])
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.complaint, refund.payment) == (Decimal("30"), complaint, payment)
+    credit = Receipt.objects.get(kind=Receipt.Kind.CREDIT_NOTE)
+    assert (credit.number, credit.amount, credit.cancels) == (2, Decimal("-30"), receipt)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(bytes(credit.pdf))).pages)
+    assert "Refund: Pressure too firm" in text and "-£30.00" in text
+    assert "refund of -£30.00" not in text
+
+
+def test_a_refund_never_exceeds_what_was_paid_less_what_was_given_back(owner_client, owner, paid):
+    client, payment, receipt = paid
+    services.refund(payment, by=owner, amount=Decimal("50"), reason="A session cut short")
+
+    response = owner_client.post(
+        reverse("payments:refund", args=[client.public_id]),
+        {"payment": str(payment.public_id), "amount": "40", "reason": "Again"},
+    )
+
+    assert response.status_code == 200
+    assert "At most £30.00 can be given back from this payment." in response.content.decode()
+    with pytest.raises(ValidationError):
+        services.refund(payment, by=owner, amount=Decimal("30.01"), reason="x")
+    services.refund(payment, by=owner, amount=Decimal("30"), reason="The rest")
+    assert services.refundable(payment) == 0
+    with pytest.raises(ValidationError, match="refunded"):
+        services.cancel_receipt(receipt, by=owner, reason="wrong")
+
+
+def test_another_clients_complaint_is_404(owner_client, practice, paid):
+    client, _payment, _receipt = paid
+    someone = ComplaintFactory(client=ClientFactory(practice=practice))
+    url = reverse("payments:refund", args=[client.public_id])
+    assert owner_client.get(url, {"complaint": str(someone.public_id)}).status_code == 404
+    assert owner_client.get(url, {"complaint": "garbage"}).status_code == 404
+
+
+def test_only_an_owner_gives_money_back(assistant_client, paid):
+    client, _payment, _receipt = paid
+    response = assistant_client.get(reverse("payments:refund", args=[client.public_id]))
+    assert response.status_code == 403
