@@ -4,6 +4,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scope
 
 from clients.models import Client
@@ -17,7 +18,7 @@ from practice.tenancy import (
 )
 from sessions import booking_views
 
-from . import services
+from . import services, statements
 from .forms import CancelReceiptForm, PaymentForm, RefundForm, WaiveFeeForm
 from .models import Fee, Payment, Receipt
 
@@ -209,3 +210,20 @@ def client_refund(request, public_id):
             return redirect("payments:client", public_id=client.public_id)
     context = {"client": client, "complaint": complaint, "form": form, "payments": payments}
     return render(request, "payments/refund.html", context)
+
+
+@practice_required
+def client_statement(request, public_id):
+    """What a client paid (and was given back) in a calendar year, as a PDF: for a claim or
+    a tax return. ?year=2026; this year without one."""
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
+    year = request.GET.get("year", "")
+    if not year:
+        year = str(timezone.localdate().year)
+    if not year.isdigit() or not 2000 <= int(year) <= 2100:
+        raise Http404("No such year.")
+    data = statements.render(client, int(year))
+    audit.record(request, audit.Action.EXPORT, f"statement of payments for {year}", client)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{year}.pdf"'
+    return response

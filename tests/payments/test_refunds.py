@@ -1,10 +1,12 @@
 """Money given back: from a payment, never more than it took, with its credit note, and
 for a complaint's agreed refund, linked to the complaint."""
 
+import datetime
 import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
@@ -15,6 +17,8 @@ from practice.payments.models import Receipt, Refund
 from sessions.models import Appointment
 
 from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
+
+NOW = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
@@ -85,3 +89,28 @@ def test_only_an_owner_gives_money_back(assistant_client, paid):
     client, _payment, _receipt = paid
     response = assistant_client.get(reverse("payments:refund", args=[client.public_id]))
     assert response.status_code == 403
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_statement_of_a_year_lists_payments_and_refunds_and_what_they_come_to(
+    owner_client, owner, paid
+):
+    client, payment, _receipt = paid
+    services.refund(payment, by=owner, amount=Decimal("30"), reason="Session cut short")
+    url = reverse("payments:statement", args=[client.public_id])
+
+    response = owner_client.get(url, {"year": "2026"})
+
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_of(response)
+    assert "Statement of payments, 2026" in text and "Ana Silva" in text
+    assert "£80.00" in text and "Refund: Session cut short" in text and "£50.00" in text
+    assert "No payments in 2025." in pdf_of(owner_client.get(url, {"year": "2025"}))
+    assert owner_client.get(url, {"year": "20x6"}).status_code == 404
+    assert owner_client.get(url, {"year": "99999"}).status_code == 404
+
+
+def pdf_of(response):
+    """The PDF's words, however its lines wrap."""
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
