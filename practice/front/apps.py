@@ -14,6 +14,7 @@ class FrontConfig(AppConfig):
 
         from followups import attachments
         from followups.kinds import Kind
+        from practice.payments.models import Fee, Payment, Refund
         from sessions.models import Appointment
 
         from . import colleagues
@@ -21,3 +22,5 @@ class FrontConfig(AppConfig):
 
         attachments.register(Kind.REFERRAL_LIST, colleagues.attachment)
         post_save.connect(forget_figures, sender=Appointment, dispatch_uid="dashboard-figures")
+        for model in (Payment, Refund, Fee):  # money in, given back, owed
+            post_save.connect(forget_figures, sender=model, dispatch_uid=f"dashboard-{model}")

@@ -23,6 +23,7 @@ from followups.models import (
 from followups.planning import lapsed_clients
 from practice import tasks
 from practice.models import Heartbeat
+from practice.payments import services as payments
 from practice.tenancy import practice_required
 from sessions.models import Appointment
 from sessions.services import listing, overdue_unsigned
@@ -111,6 +112,7 @@ def figures(practice, now):
             "chart": metrics.chart(metrics.months(practice, now)),
             "sources": metrics.sources(practice),
             "brought_back": metrics.brought_back(practice, now),
+            "takings": payments.takings(practice, now),
             **slipping_away(practice),
             "figures_at": now,
         }

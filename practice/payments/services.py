@@ -1,5 +1,6 @@
 """Recording payments against sessions, what is owed, and correcting a receipt."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -10,13 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.timeline import Entry
-from practice.models import AuditEvent
+from practice.models import AuditEvent, Practice
 from sessions.models import Appointment
 
 from . import receipts
 from .models import Fee, Payment, PaymentItem, Receipt, Refund, what_was_paid_for
 
 ZERO = Decimal("0.00")
+YEAR = datetime.timedelta(days=365)
 # What can be owed for: a session held (its price) and marked "not paid yet" by the
 # therapist, or missed or cancelled late (the policy's fee, until it is waived).
 OWED_STATUSES = (
@@ -218,6 +220,28 @@ def personal_section(client, token):
             for receipt in receipts.only("public_id", "number", "kind", "issued_at")[:24]
         ],
     }
+
+
+def takings(practice, now):
+    """Money the practice recorded over the last 12 months: paid, given back, the two
+    together; and what is owed now (two queries)."""
+    money = DecimalField(max_digits=12, decimal_places=2)
+
+    def total(queryset):
+        sums = queryset.order_by().values("practice").annotate(total=Sum("amount"))
+        return Coalesce(Subquery(sums.values("total"), output_field=money), Value(ZERO))
+
+    since = timezone.localdate(now) - YEAR
+    paid = Payment.objects.filter(practice=practice, voided_at=None, paid_on__gt=since)
+    back = Refund.objects.filter(practice=practice, recorded_at__gt=now - YEAR)
+    row = (
+        Practice.objects.filter(pk=practice.pk)
+        .annotate(paid=total(paid), back=total(back))
+        .values("paid", "back")
+        .get()
+    )
+    owed = sum((row["owed"] for row in owed_by_clients(practice)), ZERO)
+    return {**row, "net": row["paid"] - row["back"], "owed": owed}
 
 
 def refundable(payment):

@@ -114,3 +114,20 @@ def pdf_of(response):
     """The PDF's words, however its lines wrap."""
     pages = PdfReader(io.BytesIO(response.content)).pages
     return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def test_the_dashboard_shows_money_paid_less_refunds_and_what_is_owed(
+    owner_client, owner, practice, paid
+):
+    client, payment, _receipt = paid
+    owner_client.get(reverse("dashboard"))  # the figures are kept for a while ...
+    AppointmentFactory(
+        client=client, status=Appointment.Status.COMPLETED, unpaid=True, price=Decimal("45")
+    )
+    services.refund(payment, by=owner, amount=Decimal("20"), reason="Late start")
+
+    page = owner_client.get(reverse("dashboard")).content.decode()  # ... and forgotten
+
+    assert "Paid in the last 12 months: <strong>£60.00</strong>" in page
+    assert "(£80.00 less £20.00 given back)" in page
+    assert "Owed now: <strong>£45.00</strong>" in page
