@@ -2,7 +2,7 @@
 
 Sessions sit below the apps that know these things, so they register a provider in their
 AppConfig.ready: a function that takes the client and the link's token and returns a
-section, {"title": ..., "items": [(label, url), ...]}, or None, in a fixed number of
+section, {"title": ..., "items": [(label, url or ""), ...]}, or None, in a fixed number of
 queries.
 """
 

@@ -24,7 +24,7 @@ from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
 from practice.payments.models import Fee
-from practice.payments.services import record_payment
+from practice.payments.services import record_payment, sell_package
 from practice.tenant_model import TenantModel
 from sessions import availability, booking, booking_views
 from sessions.calendar import issue_feed
@@ -205,6 +205,12 @@ OBJECT_URLS |= {
     "payments:client": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:refund": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:statement": lambda practice: {"public_id": client_of(practice).public_id},
+    "payments:package_sell": lambda practice: {"public_id": client_of(practice).public_id},
+    "payments:package_use": lambda practice: {
+        "public_id": sell_package(
+            client_of(practice), by=None, service=None, sessions=3, price=150, method="cash"
+        )[0].public_id
+    },
     "payments:receipt": receipt_of,
     "payments:receipt_cancel": receipt_of,
     "payments:fee_waive": lambda practice: {

@@ -20,6 +20,7 @@ class PaymentsConfig(AppConfig):
 
         attachments.register(Kind.RECEIPT, receipts.attachment)
         timeline.register(services.timeline_entries)
+        personal.register(services.personal_packages)
         personal.register(services.personal_section)
         erasure.register(ERASER)
         appointment_status_changed.connect(services.charge_fee, dispatch_uid="payments-fee")

@@ -5,7 +5,7 @@ nothing of them; they are purged with the rest once the retention period is over
 from clients.erasure import Eraser
 from followups.models import FollowUp
 
-from .models import Fee, Payment, PaymentItem, Receipt, Refund
+from .models import Fee, Package, PackageUse, Payment, PaymentItem, Receipt, Refund
 
 
 def purge(client):
@@ -15,6 +15,8 @@ def purge(client):
     receipts.filter(kind=Receipt.Kind.CREDIT_NOTE).delete()  # they refer to receipts
     receipts.delete()
     Refund.objects.filter(payment__in=payments).delete()
+    PackageUse.objects.filter(package__client=client).delete()
+    Package.objects.filter(client=client).delete()
     PaymentItem.objects.filter(payment__in=payments).delete()
     payments.delete()
     Fee.objects.filter(appointment__client=client).delete()
@@ -27,6 +29,8 @@ ERASER = Eraser(
         "payments.PaymentItem",
         "payments.Fee",
         "payments.Refund",
+        "payments.Package",
+        "payments.PackageUse",
         "payments.Receipt",
     ),
     purge=purge,

@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -5,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from practice.money import money
+from sessions.models import Service
 
 from .models import Payment
 
@@ -140,3 +142,41 @@ class RefundForm(forms.Form):
             )
         cleaned["payment_object"] = self.payments.get(chosen)
         return cleaned
+
+
+class PackageForm(forms.Form):
+    """Sessions paid ahead."""
+
+    service = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="Any session", label="Of"
+    )
+    sessions = forms.IntegerField(label="Sessions", min_value=1, max_value=50, initial=5)
+    price = forms.DecimalField(
+        label="Price of the package", min_value=Decimal("0.01"), max_digits=10, decimal_places=2
+    )
+    expires_on = forms.DateField(
+        label="Valid until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Empty: it does not expire.",
+    )
+    method = forms.ChoiceField(
+        label="How it was paid", choices=Payment.Method.choices[:3], initial=Payment.Method.CARD
+    )
+    email = forms.BooleanField(label="E-mail the receipt to the client", required=False)
+
+    def __init__(self, *args, client, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+        self.fields["expires_on"].initial = timezone.localdate() + datetime.timedelta(days=365)
+        if not (client.email and client.email_consent and client.can_reach("email")):
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = "The client has not agreed to e-mails."
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_expires_on(self):
+        value = self.cleaned_data.get("expires_on")
+        if value and value < timezone.localdate():
+            raise forms.ValidationError("Choose a day from today on.")
+        return value

@@ -77,6 +77,49 @@ class PaymentItem(TenantModel):
         ]
 
 
+class Package(TenantModel):
+    """Sessions paid ahead: `sessions` of a service (or of any) until an expiry, bought with
+    one payment (and its receipt); each session taken from it lowers what is left."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="packages")
+    service = models.ForeignKey(
+        "treatment_sessions.Service", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    sessions = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
+    expires_on = models.DateField(null=True, blank=True)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="package")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.describe()
+
+    def describe(self):
+        what = self.service.name if self.service else "any service"
+        return f"Package of {self.sessions} sessions: {what}"
+
+
+class PackageUse(TenantModel):
+    """One session taken from a package: it is not owed."""
+
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="uses")
+    appointment = models.OneToOneField(
+        Appointment, on_delete=models.PROTECT, related_name="package_use"
+    )
+    used_at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["used_at"]
+
+    def __str__(self):
+        return f"{self.package} for {self.appointment}"
+
+
 class Fee(TenantModel):
     """What the practice's policy charges for a missed session or a late cancellation, owed
     like a session until it is paid or waived."""

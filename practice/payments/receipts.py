@@ -52,6 +52,17 @@ def context(receipt, payment):
         }
         for item in items
     ]
+    package = getattr(payment, "package", None)
+    if package is not None and receipt.refund is None:  # a package bought
+        until = f", until {dates.day(package.expires_on, practice)}" if package.expires_on else ""
+        lines.append(
+            {
+                "day": dates.day(payment.paid_on, practice),
+                "service": package.describe() + until,
+                "minutes": "",
+                "amount": receipt.amount,
+            }
+        )
     if receipt.refund is not None:
         lines.append(
             {

@@ -5,7 +5,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, DecimalField, F, OuterRef, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    F,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +25,16 @@ from practice.models import AuditEvent, Practice
 from sessions.models import Appointment
 
 from . import receipts
-from .models import Fee, Payment, PaymentItem, Receipt, Refund, what_was_paid_for
+from .models import (
+    Fee,
+    Package,
+    PackageUse,
+    Payment,
+    PaymentItem,
+    Receipt,
+    Refund,
+    what_was_paid_for,
+)
 
 ZERO = Decimal("0.00")
 YEAR = datetime.timedelta(days=365)
@@ -206,6 +225,16 @@ def cancel_receipt(receipt, *, by, reason):
     return credit
 
 
+def personal_packages(client, token):
+    """The client's packages, on their personal link's page: what is left (one query)."""
+    items = []
+    for package in packages_of(client):
+        until = f", until {package.expires_on:%-d %b %Y}" if package.expires_on else ""
+        state = "expired" if package.expired else f"{package.left} of {package.sessions} left"
+        items.append((f"{package.describe()}: {state}{until}", ""))
+    return {"title": "Your packages", "items": items}
+
+
 def personal_section(client, token):
     """The client's receipts, on their personal link's page (one query)."""
     receipts = Receipt.objects.filter(payment__client=client).order_by("-number")
@@ -220,6 +249,78 @@ def personal_section(client, token):
             for receipt in receipts.only("public_id", "number", "kind", "issued_at")[:24]
         ],
     }
+
+
+@transaction.atomic
+def sell_package(client, *, by, service, sessions, price, method, expires_on=None, email=False):
+    """Sessions paid ahead: the payment, the package and its receipt."""
+    payment = Payment.objects.create(
+        practice=client.practice,
+        client=client,
+        amount=price,
+        method=method,
+        recorded_by=by,
+    )
+    package = Package.objects.create(
+        practice=client.practice,
+        client=client,
+        service=service,
+        sessions=sessions,
+        expires_on=expires_on,
+        payment=payment,
+    )
+    receipt = receipts.issue(payment, email=email)
+    AuditEvent.objects.create(
+        practice=client.practice,
+        user=by,
+        client=client,
+        action=AuditEvent.Action.CHANGE,
+        what=f"sold a package of {sessions} for {price}, receipt {receipt.number}",
+    )
+    return package, receipt
+
+
+def packages_of(client, today=None):
+    """The client's packages with `left` (sessions still to take) and `usable` (left, not
+    expired, its payment not cancelled), newest first (one query)."""
+    today = today or timezone.localdate()
+    packages = (
+        client.packages.select_related("service", "payment")
+        .annotate(taken=Count("uses"))
+        .order_by("-created_at")
+    )
+    for package in packages:
+        package.left = package.sessions - package.taken
+        package.expired = bool(package.expires_on and package.expires_on < today)
+        package.usable = package.left > 0 and not package.expired and not package.payment.voided_at
+    return list(packages)
+
+
+def usable_for(package, session):
+    return package.usable and package.service_id in (None, session.service_id)
+
+
+@transaction.atomic
+def use_package(package, session, *, by):
+    """Take `session` from `package`: it is no longer owed. Refused when the package is
+    used up, expired or for another service, or when part of the session is paid."""
+    locked = Package.objects.select_for_update().get(pk=package.pk)
+    [current] = [p for p in packages_of(locked.client) if p.pk == locked.pk]
+    if not usable_for(current, session):
+        raise ValidationError("This package cannot pay for this session.")
+    [owed] = [s for s in owed_sessions(locked.client) if s.pk == session.pk] or [None]
+    if owed is None or owed.status != Appointment.Status.COMPLETED or owed.paid > 0:
+        raise ValidationError("Only a session held and not paid at all can come from a package.")
+    PackageUse.objects.create(practice=locked.practice, package=locked, appointment=session, by=by)
+    Appointment.objects.filter(pk=session.pk).update(unpaid=False)
+    AuditEvent.objects.create(
+        practice=locked.practice,
+        user=by,
+        client=locked.client,
+        action=AuditEvent.Action.CHANGE,
+        what=f"took the session of {timezone.localtime(session.start):%-d %b %Y} from a package",
+    )
+    return current.left - 1
 
 
 def takings(practice, now):

@@ -11,6 +11,7 @@ from .services import ZERO
 def lines(client, year):
     payments = (
         Payment.objects.filter(client=client, paid_on__year=year, voided_at=None)
+        .select_related("package__service")
         .prefetch_related("items__appointment__service", "items__appointment__fee", "receipts")
         .order_by("paid_on", "pk")
     )
@@ -21,7 +22,8 @@ def lines(client, year):
         rows.append(
             {
                 "day": dates.day(payment.paid_on, practice),
-                "what": "; ".join(what_was_paid_for(i.appointment) for i in payment.items.all()),
+                "what": "; ".join(what_was_paid_for(i.appointment) for i in payment.items.all())
+                or (payment.package.describe() if hasattr(payment, "package") else ""),
                 "receipt": receipt.number if receipt else "",
                 "method": payment.get_method_display(),
                 "amount": payment.amount,

@@ -12,4 +12,6 @@ urlpatterns = [
     path("receipts/<uuid:public_id>.pdf", views.receipt_pdf, name="receipt"),
     path("receipts/<uuid:public_id>/cancel/", views.receipt_cancel, name="receipt_cancel"),
     path("fees/<uuid:public_id>/waive/", views.fee_waive, name="fee_waive"),
+    path("clients/<uuid:public_id>/package/", views.package_sell, name="package_sell"),
+    path("packages/<uuid:public_id>/use/", views.package_use, name="package_use"),
 ]

@@ -1,3 +1,5 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -5,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 from django_scopes import scope
 
 from clients.models import Client
@@ -17,10 +20,11 @@ from practice.tenancy import (
     practice_required,
 )
 from sessions import booking_views
+from sessions.models import Appointment
 
 from . import services, statements
-from .forms import CancelReceiptForm, PaymentForm, RefundForm, WaiveFeeForm
-from .models import Fee, Payment, Receipt
+from .forms import CancelReceiptForm, PackageForm, PaymentForm, RefundForm, WaiveFeeForm
+from .models import Fee, Package, Payment, Receipt
 
 RECENT = 50
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
@@ -80,9 +84,19 @@ def client_payments(request, public_id):
         .order_by("-paid_on", "-pk")
         .all()
     )
+    packages = services.packages_of(client)
+    from_packages = [
+        (session, package)
+        for session in sessions
+        if session.status == Appointment.Status.COMPLETED and not session.paid
+        for package in packages
+        if services.usable_for(package, session)
+    ]
     context = {
         "client": client,
         "form": form,
+        "packages": packages,
+        "from_packages": from_packages,
         "sessions": sessions,
         "payments": payments,
         "owed_total": sum((s.owed for s in sessions), services.ZERO),
@@ -227,3 +241,55 @@ def client_statement(request, public_id):
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{year}.pdf"'
     return response
+
+
+@practice_required
+def package_sell(request, public_id):
+    """Sell a client sessions paid ahead, on a page of its own."""
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
+    form = PackageForm(request.POST or None, client=client, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        package, receipt = services.sell_package(
+            client,
+            by=request.user,
+            service=data["service"],
+            sessions=data["sessions"],
+            price=data["price"],
+            method=data["method"],
+            expires_on=data["expires_on"],
+            email=data["email"],
+        )
+        messages.success(request, f"{package.describe()} sold. Receipt {receipt.number} is ready.")
+        return redirect("payments:client", public_id=client.public_id)
+    return render(request, "payments/package.html", {"client": client, "form": form})
+
+
+@require_POST
+@practice_required
+def package_use(request, public_id):
+    """Take one owed session from a package (a button beside the session)."""
+    package = get_for_practice(
+        request, Package.objects.select_related("client"), public_id=public_id
+    )
+    session = session_from_post(request, package.client)
+    try:
+        if session is None:
+            raise ValidationError("Choose one of this client's sessions.")
+        left = services.use_package(package, session, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Taken from the package: {left} left.")
+    return redirect("payments:client", public_id=package.client.public_id)
+
+
+def session_from_post(request, client):
+    """The client's session named in the form's `session`, or None."""
+    try:
+        public_id = uuid.UUID(request.POST.get("session", ""))
+    except ValueError:
+        return None
+    return Appointment.objects.filter(
+        public_id=public_id, client=client, practice=request.practice
+    ).first()
