@@ -5,7 +5,16 @@ nothing of them; they are purged with the rest once the retention period is over
 from clients.erasure import Eraser
 from followups.models import FollowUp
 
-from .models import Fee, Package, PackageUse, Payment, PaymentItem, Receipt, Refund
+from .models import (
+    Fee,
+    Package,
+    PackageUse,
+    Payment,
+    PaymentItem,
+    Receipt,
+    Refund,
+    VoucherUse,
+)
 
 
 def purge(client):
@@ -15,6 +24,7 @@ def purge(client):
     receipts.filter(kind=Receipt.Kind.CREDIT_NOTE).delete()  # they refer to receipts
     receipts.delete()
     Refund.objects.filter(payment__in=payments).delete()
+    VoucherUse.objects.filter(payment__in=payments).delete()  # the voucher stays: not theirs
     PackageUse.objects.filter(package__client=client).delete()
     Package.objects.filter(client=client).delete()
     PaymentItem.objects.filter(payment__in=payments).delete()
@@ -31,6 +41,7 @@ ERASER = Eraser(
         "payments.Refund",
         "payments.Package",
         "payments.PackageUse",
+        "payments.VoucherUse",
         "payments.Receipt",
     ),
     purge=purge,

@@ -31,6 +31,12 @@ class PaymentForm(forms.Form):
         decimal_places=2,
         required=False,
     )
+    voucher = forms.CharField(
+        label="Gift card or voucher code",
+        max_length=20,
+        required=False,
+        help_text="Paid with a code: it replaces how it was paid above.",
+    )
     email = forms.BooleanField(label="E-mail the receipt to the client", required=False)
 
     def __init__(self, *args, sessions, client, practice, **kwargs):
@@ -180,3 +186,52 @@ class PackageForm(forms.Form):
         if value and value < timezone.localdate():
             raise forms.ValidationError("Choose a day from today on.")
         return value
+
+
+class VoucherForm(forms.Form):
+    """Gift cards and an offer's codes, made in a batch."""
+
+    count = forms.IntegerField(label="How many codes", min_value=1, max_value=200, initial=1)
+    amount = forms.DecimalField(
+        label="Worth (an amount)",
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+    )
+    service = forms.ModelChoiceField(
+        queryset=None, required=False, label="Or worth one session of", empty_label="—"
+    )
+    uses = forms.IntegerField(
+        label="Times each code can be used",
+        min_value=1,
+        max_value=100,
+        initial=1,
+        help_text="A gift card of an amount can be used a few times until it is spent.",
+    )
+    valid_from = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    valid_until = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    label = forms.CharField(label="Offer or occasion", max_length=120, required=False)
+    bought_by = forms.CharField(label="Bought by", max_length=120, required=False)
+    given_to = forms.CharField(label="For", max_length=120, required=False)
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = Service.objects.filter(practice=practice, active=True)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        amount, service = cleaned.get("amount"), cleaned.get("service")
+        if bool(amount) == bool(service) and "amount" not in self.errors:
+            self.add_error("amount", "Give an amount, or choose a session: one of the two.")
+        until, start = cleaned.get("valid_until"), cleaned.get("valid_from")
+        if until and start and until < start:
+            self.add_error("valid_until", "This is before the first day it can be used.")
+        return cleaned

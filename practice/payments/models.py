@@ -77,6 +77,66 @@ class PaymentItem(TenantModel):
         ]
 
 
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # nothing read two ways (0/O, 1/I)
+
+
+class Voucher(TenantModel):
+    """A gift card or an offer's code: worth an amount (its balance falls with each use) or
+    one session of a service; used once or a set number of times; valid between two days.
+    A promotion is a batch of codes with one label."""
+
+    code = models.CharField(max_length=12)
+    amount = models.DecimalField(
+        "worth",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CENTS)],
+    )
+    service = models.ForeignKey(
+        "treatment_sessions.Service", null=True, blank=True, on_delete=models.PROTECT
+    )
+    uses = models.PositiveSmallIntegerField("times it can be used", default=1)
+    valid_from = models.DateField(default=timezone.localdate)
+    valid_until = models.DateField(null=True, blank=True)
+    label = models.CharField("offer or occasion", max_length=120, blank=True)
+    bought_by = models.CharField(max_length=120, blank=True)
+    given_to = models.CharField("for", max_length=120, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "code"], name="voucher_code_once"),
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=False) ^ models.Q(service__isnull=False),
+                name="voucher_worth_an_amount_or_a_service",
+            ),
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def describe(self):
+        return self.service.name if self.service_id else f"{self.amount}"
+
+
+class VoucherUse(TenantModel):
+    """A voucher used towards a payment, and how much of it."""
+
+    voucher = models.ForeignKey(Voucher, on_delete=models.PROTECT, related_name="redemptions")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="voucher_use")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["used_at"]
+
+    def __str__(self):
+        return f"{self.voucher} for {self.amount}"
+
+
 class Package(TenantModel):
     """Sessions paid ahead: `sessions` of a service (or of any) until an expiry, bought with
     one payment (and its receipt); each session taken from it lowers what is left."""

@@ -80,6 +80,7 @@ def context(receipt, payment):
         "lines": lines,
         "therapists": sorted(therapists, key=str),
         "total": receipt.amount,
+        "voucher": payment.voucher_use.voucher if hasattr(payment, "voucher_use") else None,
         "issued_on": dates.day(receipt.issued_at, practice),
         "paid_on": dates.day(payment.paid_on, practice),
         "cancels_on": dates.day(receipt.cancels.issued_at, practice) if receipt.cancels else "",

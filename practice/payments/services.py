@@ -1,6 +1,7 @@
 """Recording payments against sessions, what is owed, and correcting a receipt."""
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from sessions.models import Appointment
 
 from . import receipts
 from .models import (
+    CODE_LETTERS,
     Fee,
     Package,
     PackageUse,
@@ -33,6 +35,8 @@ from .models import (
     PaymentItem,
     Receipt,
     Refund,
+    Voucher,
+    VoucherUse,
     what_was_paid_for,
 )
 
@@ -152,7 +156,9 @@ def owed_by_clients(practice):
 
 
 @transaction.atomic
-def record_payment(client, *, by, amounts, method, paid_on=None, tip=ZERO, email=False):
+def record_payment(
+    client, *, by, amounts, method, paid_on=None, tip=ZERO, email=False, voucher=None
+):
     """Record money taken from `client`: `amounts` maps each session it pays for to the
     part of it paid now. Issues the receipt (and e-mails it when asked); a session paid in
     full is no longer owed. Raises ValidationError when a part is more than is owed."""
@@ -188,6 +194,10 @@ def record_payment(client, *, by, amounts, method, paid_on=None, tip=ZERO, email
     )
     settled = [pk for pk, session in locked.items() if amounts.get(session) == session.owed]
     Appointment.objects.filter(pk__in=settled).update(unpaid=False)
+    if voucher is not None:
+        VoucherUse.objects.create(
+            practice=client.practice, voucher=voucher, payment=payment, amount=payment.amount
+        )
     receipt = receipts.issue(payment, email=email)
     AuditEvent.objects.create(
         practice=client.practice,
@@ -249,6 +259,82 @@ def personal_section(client, token):
             for receipt in receipts.only("public_id", "number", "kind", "issued_at")[:24]
         ],
     }
+
+
+def normal_code(text):
+    """ "abcd 2345", "ABCD-2345" and "abcd2345" are one code."""
+    letters = "".join(ch for ch in text.upper() if ch.isalnum())
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == 8 else letters
+
+
+def make_vouchers(practice, *, count, **fields):
+    """`count` vouchers alike but for their codes (a promotion's batch, or one gift card)."""
+    taken = set(Voucher.objects.filter(practice=practice).values_list("code", flat=True))
+    made = []
+    while len(made) < count:
+        letters = "".join(secrets.choice(CODE_LETTERS) for _ in range(8))
+        code = normal_code(letters)
+        if code in taken:
+            continue
+        taken.add(code)
+        made.append(Voucher(practice=practice, code=code, **fields))
+    return Voucher.objects.bulk_create(made)
+
+
+def with_balance(vouchers):
+    """`vouchers` with `used` (times) and `spent` (amount) from their uses."""
+    return vouchers.annotate(
+        used=Count("redemptions"),
+        spent=Coalesce(Sum("redemptions__amount"), Value(ZERO)),
+    )
+
+
+def voucher_left(voucher):
+    """What is left of a voucher annotated by with_balance: an amount, or uses."""
+    if voucher.service_id:
+        return voucher.uses - voucher.used
+    return (
+        min(voucher.amount - voucher.spent, voucher.amount) if voucher.used < voucher.uses else ZERO
+    )
+
+
+def voucher_problem(voucher, today):
+    if voucher.valid_from > today:
+        return f"This code can be used from {voucher.valid_from:%-d %b %Y}."
+    if voucher.valid_until and voucher.valid_until < today:
+        return f"This code ran out on {voucher.valid_until:%-d %b %Y}."
+    if voucher.used >= voucher.uses or voucher_left(voucher) <= 0:
+        return "This code has been used up."
+    return ""
+
+
+@transaction.atomic
+def pay_with_voucher(client, *, by, code, amounts, email=False):
+    """Pay `amounts` with a voucher's code: an amount voucher up to its balance, a service
+    voucher for whole sessions of its service. Raises ValidationError with what is wrong."""
+    found = with_balance(
+        Voucher.objects.filter(practice=client.practice, code=normal_code(code))
+    ).first()
+    if found is None:
+        raise ValidationError("No voucher has this code: check it with the client.")
+    Voucher.objects.select_for_update().filter(pk=found.pk).get()  # one use at a time
+    found = with_balance(Voucher.objects.filter(pk=found.pk)).get()
+    if problem := voucher_problem(found, timezone.localdate()):
+        raise ValidationError(problem)
+    total = sum(amounts.values(), ZERO)
+    if found.service_id:
+        owed = {s.pk: s for s in owed_sessions(client)}
+        if any(s.service_id != found.service_id for s in amounts) or len(amounts) > 1:
+            raise ValidationError(f"This code pays for one session of {found.service.name}.")
+        [(session, amount)] = amounts.items()
+        if session.pk not in owed or amount != owed[session.pk].owed:
+            raise ValidationError("This code pays for the whole session: enter what is owed.")
+    elif total > voucher_left(found):
+        left = voucher_left(found)
+        raise ValidationError(f"This code has {left} left: enter at most that, and the rest apart.")
+    return record_payment(
+        client, by=by, amounts=amounts, method=Payment.Method.VOUCHER, email=email, voucher=found
+    )
 
 
 @transaction.atomic

@@ -14,4 +14,6 @@ urlpatterns = [
     path("fees/<uuid:public_id>/waive/", views.fee_waive, name="fee_waive"),
     path("clients/<uuid:public_id>/package/", views.package_sell, name="package_sell"),
     path("packages/<uuid:public_id>/use/", views.package_use, name="package_use"),
+    path("vouchers/", views.voucher_list, name="vouchers"),
+    path("vouchers/new/", views.voucher_create, name="voucher_create"),
 ]

@@ -23,8 +23,15 @@ from sessions import booking_views
 from sessions.models import Appointment
 
 from . import services, statements
-from .forms import CancelReceiptForm, PackageForm, PaymentForm, RefundForm, WaiveFeeForm
-from .models import Fee, Package, Payment, Receipt
+from .forms import (
+    CancelReceiptForm,
+    PackageForm,
+    PaymentForm,
+    RefundForm,
+    VoucherForm,
+    WaiveFeeForm,
+)
+from .models import Fee, Package, Payment, Receipt, Voucher
 
 RECENT = 50
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
@@ -64,17 +71,26 @@ def client_payments(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _payment, receipt = services.record_payment(
-                client,
-                by=request.user,
-                amounts=data["amounts"],
-                method=data["method"],
-                paid_on=data["paid_on"],
-                tip=data.get("tip") or services.ZERO,
-                email=data["email"],
-            )
+            if data["voucher"]:
+                _payment, receipt = services.pay_with_voucher(
+                    client,
+                    by=request.user,
+                    code=data["voucher"],
+                    amounts=data["amounts"],
+                    email=data["email"],
+                )
+            else:
+                _payment, receipt = services.record_payment(
+                    client,
+                    by=request.user,
+                    amounts=data["amounts"],
+                    method=data["method"],
+                    paid_on=data["paid_on"],
+                    tip=data.get("tip") or services.ZERO,
+                    email=data["email"],
+                )
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error("voucher" if data["voucher"] else None, error)
         else:
             sent = "; it is on its way to the client by e-mail" if receipt.followup_id else ""
             messages.success(request, f"Payment recorded. Receipt {receipt.number} is ready{sent}.")
@@ -293,3 +309,43 @@ def session_from_post(request, client):
     return Appointment.objects.filter(
         public_id=public_id, client=client, practice=request.practice
     ).first()
+
+
+@practice_required
+def voucher_list(request):
+    """Every gift card and offer code, with what is left of each."""
+    vouchers = services.with_balance(
+        Voucher.objects.filter(practice=request.practice).select_related("service")
+    ).order_by("-created_at", "code")[:200]
+    today = timezone.localdate()
+    rows = [
+        (voucher, services.voucher_left(voucher), services.voucher_problem(voucher, today))
+        for voucher in vouchers
+    ]
+    return render(request, "payments/vouchers.html", {"rows": rows})
+
+
+@owner_required
+def voucher_create(request):
+    form = VoucherForm(request.POST or None, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        made = services.make_vouchers(
+            request.practice,
+            count=data["count"],
+            amount=data["amount"],
+            service=data["service"],
+            uses=data["uses"],
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            label=data["label"],
+            bought_by=data["bought_by"],
+            given_to=data["given_to"],
+        )
+        codes = ", ".join(voucher.code for voucher in made[:5])
+        more = f" and {len(made) - 5} more" if len(made) > 5 else ""
+        messages.success(
+            request, f"Made {len(made)} code{'s' if len(made) > 1 else ''}: {codes}{more}."
+        )
+        return redirect("payments:vouchers")
+    return render(request, "payments/voucher_form.html", {"form": form})
