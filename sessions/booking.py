@@ -198,6 +198,7 @@ def hold_from_page(practice, service, start, details, *, now=None):
             email=details["email"],
             mobile=details["mobile"],
             channel=details["preferred_channel"],
+            voucher_code=details.get("code", ""),
             created_at=now,
             expires_at=now + datetime.timedelta(minutes=settings.BOOKING_HOLD_MINUTES),
         )
@@ -246,6 +247,9 @@ def confirm_hold(hold, *, now=None):
             now=now,
             ignore=locked,
         )
+        if locked.voucher_code:
+            Appointment.objects.filter(pk=appointment.pk).update(voucher_code=locked.voucher_code)
+            appointment.voucher_code = locked.voucher_code
         locked.confirmed_at, locked.appointment = now, appointment
         locked.save(update_fields=["confirmed_at", "appointment"])
     return appointment

@@ -10,6 +10,7 @@ from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceFie
 from clients.forms import ContactRulesMixin, HoneypotForm, PhoneField
 from clients.models import Channel, Client
 
+from . import codes
 from .models import (
     Appointment,
     NoteArea,
@@ -222,9 +223,17 @@ class BookingDetailsForm(ContactRulesMixin, HoneypotForm):
         initial=Channel.EMAIL,
     )
 
+    code = forms.CharField(
+        label="Gift card or offer code, if you have one", max_length=20, required=False
+    )
+
     def __init__(self, *args, practice, **kwargs):
         super().__init__(*args, **kwargs)
         self.region = practice.country.code or "GB"
+        self.practice = practice
+        asks_for_code = codes.accepted(practice)
+        if not asks_for_code:
+            del self.fields["code"]
         self.helper = form_helper(
             Layout(
                 "first_name",
@@ -232,9 +241,19 @@ class BookingDetailsForm(ContactRulesMixin, HoneypotForm):
                 "email",
                 "mobile",
                 "preferred_channel",
+                *(["code"] if asks_for_code else []),
                 self.honeypot(),
             )
         )
+
+    def clean_code(self):
+        value = self.cleaned_data.get("code", "").strip()
+        if not value:
+            return ""
+        written, problem = codes.check(self.practice, value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return written
 
     def clean(self):
         cleaned = super().clean()

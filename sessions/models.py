@@ -144,6 +144,8 @@ class Appointment(TenantModel):
     # Chosen online in a practice that confirms each booking itself: the time is held, and
     # nothing but the acknowledgement goes to the client until the therapist confirms.
     awaiting_confirmation = models.BooleanField(default=False)
+    # The gift card or offer code the client gave when booking online, to pay with.
+    voucher_code = models.CharField(max_length=20, blank=True)
     # When the client confirmed they are coming (replying C to the reminder by text).
     confirmed_at = models.DateTimeField("confirmed by the client", null=True, blank=True)
     # The time the therapist's calendar is taken: the session with the service's travel
@@ -607,6 +609,7 @@ class BookingHold(TenantModel):
     mobile = models.CharField(max_length=20, blank=True)
     # Where the link went (the channel chosen on the page): what confirming proves.
     channel = models.CharField(max_length=10)
+    voucher_code = models.CharField(max_length=20, blank=True)  # given on the page, if any
     token_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -12,7 +12,7 @@ class PaymentsConfig(AppConfig):
         from clients import erasure, timeline
         from followups import attachments
         from followups.kinds import Kind
-        from sessions import personal
+        from sessions import codes, personal
         from sessions.signals import appointment_status_changed
 
         from . import receipts, services
@@ -23,4 +23,5 @@ class PaymentsConfig(AppConfig):
         personal.register(services.personal_packages)
         personal.register(services.personal_section)
         erasure.register(ERASER)
+        codes.register(services.BookingCodes)
         appointment_status_changed.connect(services.charge_fee, dispatch_uid="payments-fee")

@@ -69,6 +69,12 @@ class PaymentForm(forms.Form):
                     "still owed for it."
                 },
             )
+        given = [session.voucher_code for session in sessions if session.voucher_code]
+        if given:
+            self.fields["voucher"].initial = given[0]
+            self.fields["voucher"].help_text = "Given when booking online. " + (
+                self.fields["voucher"].help_text
+            )
         self.helper = FormHelper()
         self.helper.form_tag = False
 

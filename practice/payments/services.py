@@ -308,6 +308,22 @@ def voucher_problem(voucher, today):
     return ""
 
 
+class BookingCodes:
+    """What the booking page asks of codes (joined to sessions.codes)."""
+
+    @staticmethod
+    def accepted(practice):
+        return Voucher.objects.filter(practice=practice).exists()
+
+    @staticmethod
+    def check(practice, code):
+        written = normal_code(code)
+        found = with_balance(Voucher.objects.filter(practice=practice, code=written)).first()
+        if found is None:
+            return written, "We do not know this code: check it, or leave it empty."
+        return written, voucher_problem(found, timezone.localdate())
+
+
 @transaction.atomic
 def pay_with_voucher(client, *, by, code, amounts, email=False):
     """Pay `amounts` with a voucher's code: an amount voucher up to its balance, a service

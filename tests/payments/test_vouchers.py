@@ -165,3 +165,56 @@ def test_a_voucher_for_a_session_pays_one_whole_session_of_its_service(owner_cli
     assert "This code pays for the whole session: enter what is owed." in part
     assert pay(owner_client, client, session, "85", voucher.code).status_code == 302
     assert services.owed_sessions(client) == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_new_client_books_online_with_an_offer_code_and_it_pays_at_the_session(
+    client, owner_client, owner, practice, settings, mailoutbox
+):
+    from sessions import booking
+    from sessions.models import BookingHold, Service, WorkingHours
+
+    settings.QUIET_HOURS = (24, 0)
+    practice.online_booking = True
+    practice.time_zone = "Europe/London"
+    practice.save()
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            practice=practice,
+            therapist=owner,
+            weekday=weekday,
+            starts=datetime.time(9),
+            ends=datetime.time(17),
+        )
+    service = Service.objects.create(
+        practice=practice, name="First visit", duration_minutes=60, price=70, min_notice_hours=1
+    )
+    [code] = services.make_vouchers(
+        practice, count=1, amount=Decimal("30"), label="Group-discount December"
+    )
+    start = (NOW + datetime.timedelta(days=3)).replace(hour=10, minute=0)
+    url = reverse("booking:details", args=[practice.slug, service.public_id])
+    details = {
+        "start": start.strftime("%Y-%m-%dT%H:%MZ"),
+        "first_name": "Noor",
+        "last_name": "Haddad",
+        "email": "noor@example.com",
+        "preferred_channel": "email",
+    }
+
+    wrong = client.post(url, {**details, "code": "ZZZZ-ZZZZ"}).content.decode()
+    assert "We do not know this code: check it, or leave it empty." in wrong
+    assert 'value="Noor"' in wrong
+    assert client.post(url, {**details, "code": code.code.lower()}).status_code == 302
+    hold = BookingHold.objects.get()
+    assert hold.voucher_code == code.code
+    appointment = booking.confirm_hold(hold)
+    assert appointment.voucher_code == code.code
+
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status=Appointment.Status.COMPLETED, unpaid=True
+    )
+    page = owner_client.get(reverse("payments:client", args=[appointment.client.public_id]))
+    assert f"booked with code {code.code}" in page.content.decode()
+    assert pay(owner_client, appointment.client, appointment, "30", code.code).status_code == 302
+    assert VoucherUse.objects.get().voucher == code
