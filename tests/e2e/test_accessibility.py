@@ -49,6 +49,7 @@ def seeded(practice):
 def owner_pages(practice):
     done = Appointment.objects.filter(practice=practice, status="completed").latest("start")
     client = done.client
+    Appointment.objects.filter(pk=done.pk).update(unpaid=True)  # owed: the payment form shows
     complaint = Complaint.objects.filter(practice=practice).first()
     pages = {
         "dashboard": "/",
@@ -63,6 +64,10 @@ def owner_pages(practice):
         "complaints": "/complaints/",
         "referrals": "/practice/referrals/",
         "settings": "/practice/settings/",
+        "payments": "/payments/",
+        "client payments": f"/payments/clients/{client.public_id}/",
+        "gift cards and vouchers": "/payments/vouchers/",
+        "sell a package": f"/payments/clients/{client.public_id}/package/",
     }
     if complaint:
         pages["complaint page"] = f"/complaints/{complaint.public_id}/"
