@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clients.models import Client
 from followups.planning import complaint_followup
-from practice import audit
+from practice import audit, pdf
 from practice.tenancy import (
     get_for_practice,
     object_from_query,
@@ -218,9 +218,9 @@ def incident_sign_statement(request, public_id):
 def incident_report_preview(request, public_id):
     """The report as it would be sent now (not stored)."""
     incident = get_for_practice(request, Incident, public_id=public_id)
-    pdf, _ = reports.render_pdf(incident)
+    data, _ = reports.render_pdf(incident)
     audit.record(request, audit.Action.RENDER, "incident report", incident.client)
-    return pdf_response(pdf, "incident-report-preview.pdf")
+    return pdf.response(data, "incident-report-preview.pdf")
 
 
 @require_POST
@@ -268,10 +268,4 @@ def report_download(request, public_id):
     if not report.sha256:
         raise Http404("This report is still being made.")
     audit.record(request, audit.Action.EXPORT, "stored incident report", report.incident.client)
-    return pdf_response(bytes(report.pdf), f"incident-report-{report.created_at:%Y%m%d-%H%M}.pdf")
-
-
-def pdf_response(data, filename):
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return pdf.response(bytes(report.pdf), f"incident-report-{report.created_at:%Y%m%d-%H%M}.pdf")

@@ -7,11 +7,19 @@ Action = AuditEvent.Action
 
 def record(request, action, what, client=None):
     """Note that the signed-in person did `action` to `what` (about `client`)."""
+    user = request.user if request.user.is_authenticated else None
+    return note(
+        request.practice, user, action, what, client, ip_address=request.META.get("REMOTE_ADDR")
+    )
+
+
+def note(practice, user, action, what, client=None, ip_address=None):
+    """The same from a service, where there is no request: `user` did `action`."""
     return AuditEvent.objects.create(
-        practice=request.practice,
-        user=request.user if request.user.is_authenticated else None,
+        practice=practice,
+        user=user,
         client=client,
         action=action,
         what=what[:120],
-        ip_address=request.META.get("REMOTE_ADDR"),
+        ip_address=ip_address,
     )

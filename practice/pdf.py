@@ -1,6 +1,7 @@
 """Every PDF the app makes goes through here: a Django template rendered by WeasyPrint."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
@@ -14,3 +15,10 @@ def render(template_name, context):
     html = text.clean(render_to_string(template_name, context))
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render()
     return document.write_pdf(), len(document.pages)
+
+
+def response(data, filename):
+    """A PDF for the browser to show (and save under `filename`)."""
+    answer = HttpResponse(data, content_type="application/pdf")
+    answer["Content-Disposition"] = f'inline; filename="{filename}"'
+    return answer

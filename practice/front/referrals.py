@@ -4,10 +4,10 @@
 from django import forms
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from practice import pdf
 from practice.models import Practitioner
 from practice.tenancy import get_for_practice, practice_required
 
@@ -105,9 +105,7 @@ def practitioner_edit(request, public_id):
 
 @practice_required
 def referral_pdf(request):
-    response = HttpResponse(colleagues.list_pdf(request.practice), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="colleagues.pdf"'
-    return response
+    return pdf.response(colleagues.list_pdf(request.practice), "colleagues.pdf")
 
 
 @require_POST

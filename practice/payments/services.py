@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clients.timeline import Entry
-from practice.models import AuditEvent, Practice
+from practice import audit
+from practice.models import Practice
 from sessions.models import Appointment
 
 from . import receipts
@@ -111,12 +112,12 @@ def waive_fee(fee, *, by, reason):
         waived_at=timezone.now(), waived_by=by, waive_reason=reason.strip()[:300]
     )
     Appointment.objects.filter(pk=fee.appointment_id).update(unpaid=False)
-    AuditEvent.objects.create(
-        practice=fee.practice,
-        user=by,
-        client=fee.appointment.client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"waived a {fee.get_kind_display().lower()} of {fee.amount}",
+    audit.note(
+        fee.practice,
+        by,
+        audit.Action.CHANGE,
+        f"waived a {fee.get_kind_display().lower()} of {fee.amount}",
+        fee.appointment.client,
     )
 
 
@@ -199,13 +200,13 @@ def record_payment(
             practice=client.practice, voucher=voucher, payment=payment, amount=payment.amount
         )
     receipt = receipts.issue(payment, email=email)
-    AuditEvent.objects.create(
-        practice=client.practice,
-        user=by,
-        client=client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"recorded a payment of {payment.amount} ({payment.get_method_display()}), "
+    audit.note(
+        client.practice,
+        by,
+        audit.Action.CHANGE,
+        f"recorded a payment of {payment.amount} ({payment.get_method_display()}), "
         f"receipt {receipt.number}",
+        client,
     )
     return payment, receipt
 
@@ -225,12 +226,12 @@ def cancel_receipt(receipt, *, by, reason):
     locked.save(update_fields=["voided_at", "void_reason"])
     Appointment.objects.filter(payment_items__payment=locked).update(unpaid=True)
     credit = receipts.issue(locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=receipt)
-    AuditEvent.objects.create(
-        practice=locked.practice,
-        user=by,
-        client=locked.client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"cancelled receipt {receipt.number} with credit note {credit.number}",
+    audit.note(
+        locked.practice,
+        by,
+        audit.Action.CHANGE,
+        f"cancelled receipt {receipt.number} with credit note {credit.number}",
+        locked.client,
     )
     return credit
 
@@ -372,12 +373,12 @@ def sell_package(client, *, by, service, sessions, price, method, expires_on=Non
         payment=payment,
     )
     receipt = receipts.issue(payment, email=email)
-    AuditEvent.objects.create(
-        practice=client.practice,
-        user=by,
-        client=client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"sold a package of {sessions} for {price}, receipt {receipt.number}",
+    audit.note(
+        client.practice,
+        by,
+        audit.Action.CHANGE,
+        f"sold a package of {sessions} for {price}, receipt {receipt.number}",
+        client,
     )
     return package, receipt
 
@@ -415,12 +416,12 @@ def use_package(package, session, *, by):
         raise ValidationError("Only a session held and not paid at all can come from a package.")
     PackageUse.objects.create(practice=locked.practice, package=locked, appointment=session, by=by)
     Appointment.objects.filter(pk=session.pk).update(unpaid=False)
-    AuditEvent.objects.create(
-        practice=locked.practice,
-        user=by,
-        client=locked.client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"took the session of {timezone.localtime(session.start):%-d %b %Y} from a package",
+    audit.note(
+        locked.practice,
+        by,
+        audit.Action.CHANGE,
+        f"took the session of {timezone.localtime(session.start):%-d %b %Y} from a package",
+        locked.client,
     )
     return current.left - 1
 
@@ -476,13 +477,13 @@ def refund(payment, *, by, amount, reason, complaint=None):
     )
     original = locked.receipts.filter(kind=Receipt.Kind.RECEIPT).first()
     credit = receipts.issue(locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=original, refund=given)
-    AuditEvent.objects.create(
-        practice=locked.practice,
-        user=by,
-        client=locked.client,
-        action=AuditEvent.Action.CHANGE,
-        what=f"refunded {amount} of receipt {original.number if original else '-'}"
+    audit.note(
+        locked.practice,
+        by,
+        audit.Action.CHANGE,
+        f"refunded {amount} of receipt {original.number if original else '-'}"
         f" with credit note {credit.number}",
+        locked.client,
     )
     return given, credit
 

@@ -3,7 +3,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django_scopes import scope
 
 from clients.models import Client
 from complaints.models import Complaint
-from practice import audit
+from practice import audit, pdf
 from practice.tenancy import (
     get_for_practice,
     object_from_query,
@@ -131,9 +131,7 @@ def receipt_pdf(request, public_id):
         f"{receipt.get_kind_display().lower()} {receipt.number}",
         receipt.payment.client,
     )
-    response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{receipt.filename()}"'
-    return response
+    return pdf.response(bytes(receipt.pdf), receipt.filename())
 
 
 @owner_required
@@ -173,9 +171,7 @@ def personal_receipt(request, token, public_id):
         receipt = get_object_or_404(
             Receipt, public_id=public_id, payment__client=link.client, practice=link.practice
         )
-        response = HttpResponse(bytes(receipt.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{receipt.filename()}"'
-    return response
+        return pdf.response(bytes(receipt.pdf), receipt.filename())
 
 
 @owner_required
@@ -254,9 +250,7 @@ def client_statement(request, public_id):
         raise Http404("No such year.")
     data = statements.render(client, int(year))
     audit.record(request, audit.Action.EXPORT, f"statement of payments for {year}", client)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="statement-{year}.pdf"'
-    return response
+    return pdf.response(data, f"statement-{year}.pdf")
 
 
 @practice_required

@@ -225,11 +225,10 @@ def test_the_list_of_payments_runs_the_same_queries_for_many_rows(
             session = AppointmentFactory(
                 client=client, status=Appointment.Status.COMPLETED, unpaid=True, price=50
             )
-            owed = AppointmentFactory(
+            AppointmentFactory(  # still owed: the client is on the list of who owes
                 client=client, status=Appointment.Status.COMPLETED, unpaid=True, price=50
             )
             services.record_payment(client, by=owner, amounts={session: Decimal(50)}, method="cash")
-            assert owed
 
     add(2)
     with django_assert_max_num_queries(12) as few:
