@@ -277,6 +277,8 @@ BOOKING_PAGE_RATE = env.str("BOOKING_PAGE_RATE", default="300/h")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.ConsoleSmsBackend")
 SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms.log"))
+# Stripe's API is reached at its own address; tests point this at a local stand-in.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")

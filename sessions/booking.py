@@ -227,14 +227,17 @@ def hold_for_token(token, now=None):
     )
 
 
-def confirm_hold(hold, *, now=None):
+def confirm_hold(hold, *, now=None, paid=False):
     """The person who asked confirms from their link: the booking is made for the client
     client_for names, as if booked now (its confirmation and reminder follow), and the hold
-    is done. Raises Unavailable when the time has gone after all."""
+    is done. Raises Unavailable when the time has gone after all. A deposit paid in time
+    (`paid`) confirms it even when the report of the payment arrives after the hold ran
+    out, as long as the time is still free."""
     now = now or timezone.now()
     with transaction.atomic():
         locked = BookingHold.objects.select_for_update().filter(pk=hold.pk).first()
-        if locked is None or locked.confirmed_at is not None or locked.expires_at <= now:
+        over = locked is not None and locked.expires_at <= now and not paid
+        if locked is None or locked.confirmed_at is not None or over:
             raise Unavailable("This link has been used or has expired.", "closed")
         availability.lock_calendar(locked.therapist_id)
         client = client_for(locked)

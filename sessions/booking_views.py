@@ -22,7 +22,7 @@ from django_scopes import scope, scopes_disabled
 from practice import dates
 from practice.models import Practice
 
-from . import availability, booking, personal
+from . import availability, booking, deposits, personal
 from .availability import Unavailable, iso
 from .forms import BookingDetailsForm, parse_start
 from .models import Appointment, BookingHold, BookingLink
@@ -192,9 +192,12 @@ def confirm_hold(request, token):
     practice, slug = hold.practice, hold.practice.slug
     with scope(practice=practice):
         when = dates.when(hold.start, practice)
-        context = {"practice": practice, "hold": hold, "when": when}
+        deposit = deposits.asked(hold)
+        context = {"practice": practice, "hold": hold, "when": when, "deposit": deposit}
         if request.method == "POST":
             try:
+                if deposit is not None:  # booked when the payment is reported
+                    return redirect(deposits.checkout(hold, token))
                 appointment = booking.confirm_hold(hold)
             except Unavailable as error:
                 context |= {

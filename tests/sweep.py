@@ -23,7 +23,7 @@ from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
-from practice.payments.models import Fee
+from practice.payments.models import Checkout, Fee, StripeAccount
 from practice.payments.services import record_payment, sell_package
 from practice.tenant_model import TenantModel
 from sessions import availability, booking, booking_views
@@ -226,6 +226,20 @@ OBJECT_URLS |= {
 }
 
 
+def a_fee(practice):
+    return Fee.objects.create(
+        practice=practice,
+        appointment=AppointmentFactory(
+            client=client_of(practice), status=Appointment.Status.NO_SHOW, unpaid=True
+        ),
+        kind=Fee.Kind.NO_SHOW,
+        amount=30,
+    )
+
+
+OBJECT_URLS["payments:fee_charge"] = lambda practice: {"public_id": a_fee(practice).public_id}
+
+
 def move_on_of(practice):
     client = ClientFactory(practice=practice)
     record = MoveOn.objects.create(
@@ -392,6 +406,34 @@ def booked_signed(practice):
     return booking_views.signing.dumps(str(hold.public_id), salt=booking_views.DONE_SALT)
 
 
+def takes_online(practice):
+    """The practice with Stripe keys (the client's online pages exist only then)."""
+    StripeAccount.objects.get_or_create(
+        practice=practice,
+        defaults={"secret_key": "sk_test_sweep", "webhook_secret": "whsec_x", "save_cards": True},
+    )
+    return practice
+
+
+def deposit_hold_token(practice):
+    hold, token = a_hold(takes_online(practice))
+    Checkout.objects.create(
+        practice=hold.practice,
+        purpose=Checkout.Purpose.DEPOSIT,
+        session_id=f"cs_test_{secrets.token_hex(6)}",
+        url="https://checkout.stripe.com/c/pay/test",
+        amount=20,
+        hold=hold,
+        expires_at=hold.expires_at,
+    )
+    return token
+
+
+def online_link(practice):
+    token, _appointment = link_and_session(takes_online(practice))
+    return ({"token": token}, {"token": "n" * 22})
+
+
 def with_link(make):
     def cases(practice):
         token, appointment = link_and_session(practice)
@@ -416,6 +458,13 @@ PUBLIC_URLS |= {
         {"token": "n" * 22},
     ),
     "receipts:personal": own_receipt_cases,
+    "receipts:pay": online_link,
+    "receipts:paid": online_link,
+    "receipts:card": online_link,
+    "receipts:deposit_paid": lambda practice: (
+        {"token": deposit_hold_token(practice)},
+        {"token": "n" * 22},
+    ),
     "booking:mine": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
     "booking:again": with_link(lambda token, _: ({"token": token}, {"token": "n" * 22})),
     "booking:again_service": with_link(
@@ -530,6 +579,8 @@ NOT_PRACTICE_OBJECTS = {
     "admin:app_list": "an app label",
     "admin:<unnamed <path:object_id>/>": "only redirects to the change page, which is swept",
     "followups:rule": "a kind of follow-up; the rule shown is always the current practice's",
+    "receipts:stripe_webhook": "Stripe's, POST only and signed with the practice's own secret "
+    "(tests/payments/test_online.py: another practice's signature is refused)",
 }
 
 

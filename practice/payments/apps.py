@@ -12,16 +12,18 @@ class PaymentsConfig(AppConfig):
         from clients import erasure, timeline
         from followups import attachments
         from followups.kinds import Kind
-        from sessions import codes, personal
+        from sessions import codes, deposits, personal
         from sessions.signals import appointment_status_changed
 
-        from . import receipts, services
+        from . import online, receipts, services
         from .erasure import ERASER
 
         attachments.register(Kind.RECEIPT, receipts.attachment)
         timeline.register(services.timeline_entries)
         personal.register(services.personal_packages)
         personal.register(services.personal_section)
+        personal.register(online.personal_section)
+        deposits.register(online.Deposits)
         erasure.register(ERASER)
         codes.register(services.BookingCodes)
         appointment_status_changed.connect(services.charge_fee, dispatch_uid="payments-fee")

@@ -8,7 +8,7 @@ from django.utils import timezone
 from practice.money import money
 from sessions.models import Service
 
-from .models import Payment
+from .models import Payment, StripeAccount
 
 
 class PaymentForm(forms.Form):
@@ -241,3 +241,65 @@ class VoucherForm(forms.Form):
         if until and start and until < start:
             self.add_error("valid_until", "This is before the first day it can be used.")
         return cleaned
+
+
+class StripeAccountForm(forms.ModelForm):
+    """The practice's Stripe keys (kept, never shown again but for their last four), and
+    what a client pays when booking online."""
+
+    secret_key = forms.CharField(
+        label="Secret key",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="From Stripe's dashboard, Developers → API keys: it begins sk_live_ "
+        "(or sk_test_ to try it out).",
+    )
+    webhook_secret = forms.CharField(
+        label="Webhook signing secret",
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="Shown by Stripe when you add the webhook address below: it begins whsec_.",
+    )
+
+    class Meta:
+        model = StripeAccount
+        fields = ["secret_key", "webhook_secret", "ask", "deposit", "save_cards"]
+        widgets = {"ask": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        for name in ("secret_key", "webhook_secret"):
+            kept = getattr(self.instance, name, "")
+            if kept:
+                self.fields[name].help_text = (
+                    f"Kept, ending {kept[-4:]}. Leave empty to keep it; type a new one to "
+                    "change it."
+                )
+
+    def clean_secret_key(self):
+        key = self.cleaned_data["secret_key"].strip()
+        if not key:
+            if not self.instance.secret_key:
+                raise forms.ValidationError("Enter the secret key.")
+            return self.instance.secret_key
+        if not key.startswith(("sk_", "rk_")):
+            raise forms.ValidationError("A secret key begins sk_ (or rk_ for a restricted key).")
+        return key
+
+    def clean_webhook_secret(self):
+        secret = self.cleaned_data["webhook_secret"].strip()
+        if not secret:
+            if not self.instance.webhook_secret:
+                raise forms.ValidationError("Enter the webhook signing secret.")
+            return self.instance.webhook_secret
+        if not secret.startswith("whsec_"):
+            raise forms.ValidationError("A webhook signing secret begins whsec_.")
+        return secret
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ask") == "deposit" and not data.get("deposit"):
+            self.add_error("deposit", "Enter the deposit clients pay when they book.")
+        return data

@@ -50,10 +50,19 @@ class Payment(TenantModel):
     # Set when its receipt is cancelled by a credit note: the money was not taken after all.
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
+    # Taken online: Stripe's PaymentIntent, the same however many events report it.
+    stripe_payment_intent = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-paid_on", "-pk"]
         indexes = [models.Index(fields=["practice", "-paid_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_payment_intent"],
+                condition=~models.Q(stripe_payment_intent=""),
+                name="one_payment_per_stripe_intent",
+            )
+        ]
 
     def __str__(self):
         return f"{self.amount} from {self.client} on {self.paid_on}"
@@ -225,6 +234,7 @@ class Refund(TenantModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    stripe_refund = models.CharField(max_length=255, blank=True, editable=False)
 
     class Meta:
         ordering = ["-recorded_at"]
@@ -239,7 +249,8 @@ def what_was_paid_for(appointment):
         fee = getattr(appointment, "fee", None)
         if fee is not None:
             return fee.get_kind_display()
-    return appointment.service.name if appointment.service else "Massage"
+    name = appointment.service.name if appointment.service else "Massage"
+    return f"{name}, paid ahead" if appointment.status == Appointment.Status.BOOKED else name
 
 
 class ReceiptCounter(models.Model):
@@ -300,3 +311,116 @@ class Receipt(TenantModel):
     def filename(self):
         word = "credit-note" if self.kind == self.Kind.CREDIT_NOTE else "receipt"
         return f"{word}-{self.number}.pdf"
+
+
+class StripeAccount(TenantModel):
+    """The practice's own Stripe keys, and what it asks for when a client books online.
+    Without a row (or with its keys removed) nothing online shows anywhere."""
+
+    class Ask(models.TextChoices):
+        NOTHING = "nothing", "Nothing: clients pay at the session"
+        DEPOSIT = "deposit", "A deposit"
+        FULL = "full", "The full price"
+
+    secret_key = models.CharField(max_length=255)
+    webhook_secret = models.CharField("webhook signing secret", max_length=255)
+    ask = models.CharField(
+        "when a client books online, take", max_length=8, choices=Ask.choices, default=Ask.NOTHING
+    )
+    deposit = models.DecimalField(
+        "deposit",
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(CENTS)],
+    )
+    save_cards = models.BooleanField(
+        "clients may save a card for the policy's fees",
+        default=False,
+        help_text="A client who agrees can be charged a missed-session or late-cancellation "
+        "fee without being asked again.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice"], name="one_stripe_account_per_practice")
+        ]
+
+    def __str__(self):
+        return f"Stripe, key ending {self.secret_key[-4:]}"
+
+
+class Checkout(TenantModel):
+    """One Stripe Checkout the client was sent to: a booking's deposit, what they owed, or
+    saving a card. Settled once, by whichever of Stripe's events arrives first."""
+
+    class Purpose(models.TextChoices):
+        DEPOSIT = "deposit", "Deposit for a booking"
+        OWED = "owed", "What was owed"
+        CARD = "card", "Saving a card"
+
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    session_id = models.CharField(max_length=255, unique=True)
+    url = models.URLField(max_length=2000)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The sessions it pays for and how much of each ({appointment pk: "amount"}).
+    parts = models.JSONField(default=dict, blank=True)
+    client = models.ForeignKey(Client, null=True, blank=True, on_delete=models.CASCADE)
+    hold = models.ForeignKey(
+        "treatment_sessions.BookingHold",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="checkout"
+    )
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Paid after its time had gone to someone else: given back in full.
+    given_back = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} ({self.session_id})"
+
+
+class StripeEvent(TenantModel):
+    """Each event Stripe delivered, kept by its id so a second delivery does nothing."""
+
+    event_id = models.CharField(max_length=255)
+    type = models.CharField(max_length=80)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "event_id"], name="stripe_event_once")
+        ]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class SavedCard(TenantModel):
+    """A card the client saved, with their consent, for the policy's fees only."""
+
+    client = models.OneToOneField(Client, on_delete=models.CASCADE, related_name="saved_card")
+    customer = models.CharField(max_length=255)
+    payment_method = models.CharField(max_length=255)
+    brand = models.CharField(max_length=32, blank=True)
+    last4 = models.CharField(max_length=4, blank=True)
+    consent = models.TextField("what the client agreed to")
+    consented_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.brand} ending {self.last4}"

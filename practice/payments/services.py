@@ -121,6 +121,14 @@ def waive_fee(fee, *, by, reason):
     )
 
 
+def limit(session):
+    """What can be paid now for a session annotated by paid_for: what is owed for one held
+    or missed, the price less what was paid ahead for one still to come."""
+    if session.status == Appointment.Status.BOOKED:
+        return session.price - session.paid
+    return session.owed
+
+
 def owed_sessions(client):
     """The client's sessions still (partly) to pay, oldest first."""
     sessions = client.appointments.filter(status__in=OWED_STATUSES, unpaid=True)
@@ -158,12 +166,25 @@ def owed_by_clients(practice):
 
 @transaction.atomic
 def record_payment(
-    client, *, by, amounts, method, paid_on=None, tip=ZERO, email=False, voucher=None
+    client,
+    *,
+    by,
+    amounts,
+    method,
+    paid_on=None,
+    tip=ZERO,
+    email=False,
+    voucher=None,
+    stripe_payment_intent="",
+    total=None,
 ):
     """Record money taken from `client`: `amounts` maps each session it pays for to the
-    part of it paid now. Issues the receipt (and e-mails it when asked); a session paid in
-    full is no longer owed. Raises ValidationError when a part is more than is owed."""
-    if not amounts:
+    part of it paid now (for a session still to come, paid ahead, up to its price). Issues
+    the receipt (and e-mails it when asked); a session paid in full is no longer owed.
+    Raises ValidationError when a part is more than is owed. A payment taken online may
+    have taken more (`total`) than is still owed when it is reported: the rest is kept on
+    the payment, to be given back."""
+    if not amounts and total is None:
         raise ValidationError("Choose at least one session this pays for.")
     locked = {
         session.pk: session
@@ -174,7 +195,7 @@ def record_payment(
         )
     }
     for session, amount in amounts.items():
-        owed = locked[session.pk].owed if session.pk in locked else ZERO
+        owed = limit(locked[session.pk]) if session.pk in locked else ZERO
         if amount <= 0 or amount > owed:
             raise ValidationError(
                 f"{amount} is more than the {owed} still owed for the session of "
@@ -183,11 +204,12 @@ def record_payment(
     payment = Payment.objects.create(
         practice=client.practice,
         client=client,
-        amount=sum(amounts.values(), ZERO),
+        amount=max(total or ZERO, sum(amounts.values(), ZERO)),
         tip=tip,
         method=method,
         paid_on=paid_on or timezone.localdate(),
         recorded_by=by,
+        stripe_payment_intent=stripe_payment_intent,
     )
     PaymentItem.objects.bulk_create(
         PaymentItem(practice=client.practice, payment=payment, appointment=session, amount=amount)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import online_views, views
 
 app_name = "payments"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("fees/<uuid:public_id>/waive/", views.fee_waive, name="fee_waive"),
     path("clients/<uuid:public_id>/package/", views.package_sell, name="package_sell"),
     path("packages/<uuid:public_id>/use/", views.package_use, name="package_use"),
+    path("fees/<uuid:public_id>/charge/", online_views.fee_charge, name="fee_charge"),
+    path("online/", online_views.online_settings, name="online"),
     path("vouchers/", views.voucher_list, name="vouchers"),
     path("vouchers/new/", views.voucher_create, name="voucher_create"),
 ]

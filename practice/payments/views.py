@@ -22,7 +22,7 @@ from practice.tenancy import (
 from sessions import booking_views
 from sessions.models import Appointment
 
-from . import services, statements
+from . import online, services, statements
 from .forms import (
     CancelReceiptForm,
     PackageForm,
@@ -31,7 +31,7 @@ from .forms import (
     VoucherForm,
     WaiveFeeForm,
 )
-from .models import Fee, Package, Payment, Receipt, Voucher
+from .models import Fee, Package, Payment, Receipt, SavedCard, Voucher
 
 RECENT = 50
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
@@ -108,7 +108,11 @@ def client_payments(request, public_id):
         for package in packages
         if services.usable_for(package, session)
     ]
+    card = None
+    if online.account_for(request.practice) is not None:
+        card = SavedCard.objects.filter(client=client).first()
     context = {
+        "card": card,
         "client": client,
         "form": form,
         "packages": packages,
@@ -220,7 +224,7 @@ def client_refund(request, public_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            _refund, credit = services.refund(
+            _refund, credit = online.refund(
                 data["payment_object"],
                 by=request.user,
                 amount=data["amount"],
