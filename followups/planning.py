@@ -9,7 +9,7 @@ import datetime
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, F, Max, Min, Q
+from django.db.models import Avg, Count, F, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -415,11 +415,15 @@ def complaint_followup(practice, complaint_key):
 # --- Daily planning -------------------------------------------------------------------
 
 
-def lapsed_clients(practice, today=None):
+def lapsed_clients(practice, today=None, paid=None):
     """Clients past their own usual interval between visits by the rule's margin.
 
     Each row has the client, their last visit, usual interval in days, average price and
     yearly revenue at risk (average price x visits per year). Computed in the database.
+    `paid`, where given, annotates sessions with `money` (what was paid for each, None
+    where nothing is recorded: payments.services.money_paid); a client's average money
+    paid per visit then stands for their average price where they have any
+    (`from_payments` says so), in the same query.
     """
     today = today or timezone.localdate()
     margin = 1 + rule_for(practice, Kind.LAPSED).margin_percent / 100
@@ -435,6 +439,10 @@ def lapsed_clients(practice, today=None):
         .filter(visits__gte=2, booked=0)
         .annotate(span=F("last") - F("first"))
     )
+    if paid is not None:
+        held = paid(Appointment.objects.filter(client=OuterRef("pk"), status="completed"))
+        average = held.order_by().values("client").annotate(avg=Avg("money")).values("avg")
+        stats = stats.annotate(avg_paid=Subquery(average))
     lapsed = []
     for client in stats:
         interval = client.span.total_seconds() / 86400 / (client.visits - 1)
@@ -443,14 +451,17 @@ def lapsed_clients(practice, today=None):
         days_since = (today - timezone.localtime(client.last).date()).days
         if days_since > interval * margin:
             per_year = 365 / interval
+            known = getattr(client, "avg_paid", None)
+            value = client.avg_price if known is None else known
             lapsed.append(
                 {
                     "client": client,
                     "last_visit": client.last,
                     "interval_days": round(interval),
                     "days_since": days_since,
-                    "average_price": client.avg_price,
-                    "revenue_at_risk": round(float(client.avg_price) * per_year, 2),
+                    "average_price": value,
+                    "from_payments": known is not None,
+                    "revenue_at_risk": round(float(value) * per_year, 2),
                 }
             )
     return sorted(lapsed, key=lambda row: -row["revenue_at_risk"])

@@ -160,11 +160,14 @@ def intake_missing_tomorrow(practice, now):
 
 
 def slipping_away(practice, shown=5):
-    """Lapsed clients, most valuable first, and the yearly revenue they represent."""
-    lapsed = lapsed_clients(practice)
+    """Lapsed clients, most valuable first, and the yearly revenue they represent: what
+    each paid per visit where payments are recorded for them (`from_payments` counts
+    those), their sessions' prices where none are."""
+    lapsed = lapsed_clients(practice, paid=payments.money_paid)
     return {
         "lapsed": lapsed[:shown],
         "lapsed_count": len(lapsed),
+        "lapsed_paid": sum(1 for row in lapsed if row["from_payments"]),
         "revenue_at_risk": sum(row["revenue_at_risk"] for row in lapsed),
     }
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clients.models import Client
 from followups.kinds import KINDS
 from followups.models import CheckIn, FollowUp, Kind
+from practice.payments import services as payments
 from sessions.models import Appointment
 
 YEAR = datetime.timedelta(days=365)
@@ -209,7 +210,9 @@ def brought_back(practice, now):
     sent, how many were followed by a booking within 14 days, and those bookings' count
     and value. A booking made within 14 days of several messages counts once, for the
     latest before it. Bookings are sessions not cancelled, booked before they started
-    (history entered after the fact brought nothing back). Two queries."""
+    (history entered after the fact brought nothing back). A booking's value is the money
+    paid for it where that is recorded (`paid` sums those), its price where it is not
+    (still to come, or not paid yet). Two queries."""
     since = now - YEAR
     latest_message = FollowUp.objects.filter(
         client=OuterRef("client"),
@@ -231,12 +234,13 @@ def brought_back(practice, now):
             message_kind=Subquery(latest_message.values("kind")[:1]),
         )
         .exclude(message=None)
-        .values_list("message", "message_kind", "price")
     )
+    credited = payments.money_paid(credited).values_list("message", "message_kind", "price", "money")
     by_message, kinds = {}, {}
-    for message, kind, price in credited:
-        count, value = by_message.get(message, (0, 0))
-        by_message[message] = (count + 1, value + price)
+    for message, kind, price, money in credited:
+        count, value, paid = by_message.get(message, (0, 0, 0))
+        known = money is not None
+        by_message[message] = (count + 1, value + (money if known else price), paid + (money or 0))
         kinds[message] = kind
     sent = dict(
         FollowUp.objects.filter(
@@ -251,17 +255,19 @@ def brought_back(practice, now):
         .order_by()
     )
     rows = {}
-    for message, (count, value) in by_message.items():
-        row = rows.setdefault(kinds[message], {"messages": 0, "bookings": 0, "revenue": 0})
+    empty = {"messages": 0, "bookings": 0, "revenue": 0, "paid": 0}
+    for message, (count, value, paid) in by_message.items():
+        row = rows.setdefault(kinds[message], dict(empty))
         row["messages"] += 1
         row["bookings"] += count
         row["revenue"] += value
+        row["paid"] += paid
     table = [
         {
             "kind": kind,
             "label": Kind(kind).label,
             "sent": sent.get(kind, 0),
-            **rows.get(kind, {"messages": 0, "bookings": 0, "revenue": 0}),
+            **rows.get(kind, empty),
         }
         for kind in BRINGING_KINDS
         if sent.get(kind) or kind in rows
@@ -271,4 +277,5 @@ def brought_back(practice, now):
         "rows": table,
         "bookings": sum(row["bookings"] for row in table),
         "revenue": sum(row["revenue"] for row in table),
+        "paid": sum(row["paid"] for row in table),
     }

@@ -78,6 +78,26 @@ def paid_for(appointments):
     ).annotate(owed=F("due") - F("paid"))
 
 
+def money_paid(appointments):
+    """`appointments` with `money`: what was paid for each as recorded here (its payments
+    not voided, or its share of the package it was taken from), None where nothing was
+    recorded for it (not paid yet, or paid before payments were recorded here)."""
+    money = DecimalField(max_digits=10, decimal_places=2)
+    paid = (
+        PaymentItem.objects.filter(appointment=OuterRef("pk"), payment__voided_at=None)
+        .order_by()
+        .values("appointment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    share = PackageUse.objects.filter(
+        appointment=OuterRef("pk"), package__payment__voided_at=None
+    ).values(share=F("package__payment__amount") / F("package__sessions"))
+    return appointments.annotate(
+        money=Coalesce(Subquery(paid, output_field=money), Subquery(share, output_field=money))
+    )
+
+
 def charge_fee(sender, appointment, old_status, by=None, **kwargs):
     """A session missed or cancelled late: the fee the practice's policy sets is owed
     (nothing where it sets none). Joined to sessions' appointment_status_changed."""

@@ -5,6 +5,7 @@ import datetime
 import random
 import re
 import zoneinfo
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -20,6 +21,8 @@ from followups import dispatch
 from followups.models import FollowUp, Kind
 from practice.front import metrics
 from practice.models import Membership
+from practice.payments import services as money
+from practice.payments.models import Payment, Receipt, Refund
 from sessions import services as session_services
 from sessions.models import Appointment, WorkingHours
 
@@ -61,6 +64,14 @@ class Year:
         self.withdrawn_at = None
         self.clients = []
         self.rebooked_from_links = 0
+        self.waived = 0
+        # A group-discount offer: three codes worth 20 each, one of them client 6's.
+        self.codes = [
+            v.code
+            for v in money.make_vouchers(
+                practice, count=3, amount=Decimal("20.00"), label="Group discount"
+            )
+        ]
         for n in range(8):
             person = ClientFactory(
                 practice=practice,
@@ -145,6 +156,7 @@ class Year:
             outcome = self.rng.choices(*zip(*OUTCOMES, strict=True))[0]
             session_services.change_status(appointment, outcome, by=self.owner)
             person = next(c for c in self.clients if c.pk == appointment.client_id)
+            self.take_money(appointment, person)
             if outcome in Appointment.CANCELLED and self.rng.random() < 0.5:
                 days = 2  # rebooks straight away
             elif outcome in Appointment.CANCELLED:
@@ -153,6 +165,55 @@ class Year:
                 days = person.rhythm
             next_day = appointment.start.astimezone(LONDON).date() + datetime.timedelta(days)
             self.book(person, at(next_day, appointment.start.astimezone(LONDON).hour))
+
+    def take_money(self, appointment, person):
+        """What the therapist records after the session: most pay by cash or card (some
+        with a tip), client 5 by a package of five bought at the first visit, client 6
+        first with a group-discount code; a few are left owed. A missed session owes the
+        policy's fee: every other one is waived, the rest paid."""
+        appointment.refresh_from_db()
+        if appointment.status in Appointment.CANCELLED and not hasattr(appointment, "fee"):
+            return
+        [session] = money.paid_for(Appointment.objects.filter(pk=appointment.pk))
+        if appointment.status != Appointment.Status.COMPLETED:
+            self.waived += 1
+            if self.waived % 2:
+                money.waive_fee(appointment.fee, by=self.owner, reason="First time")
+            else:
+                money.record_payment(
+                    person, by=self.owner, amounts={session: session.owed}, method="card"
+                )
+            return
+        index = self.clients.index(person)
+        if index == 5:
+            usable = [p for p in money.packages_of(person) if money.usable_for(p, session)]
+            if not usable:
+                package, _ = money.sell_package(
+                    person,
+                    by=self.owner,
+                    service=None,
+                    sessions=5,
+                    price=session.price * 5 * Decimal("0.9"),
+                    method="card",
+                )
+                usable = [p for p in money.packages_of(person) if p.pk == package.pk]
+            Appointment.objects.filter(pk=session.pk).update(unpaid=True)
+            money.use_package(usable[0], session, by=self.owner)
+        elif index == 6 and self.codes:
+            code = self.codes.pop()
+            money.pay_with_voucher(
+                person, by=self.owner, code=code, amounts={session: Decimal("20.00")}
+            )
+            [rest] = money.paid_for(Appointment.objects.filter(pk=session.pk))
+            money.record_payment(person, by=self.owner, amounts={rest: rest.owed}, method="cash")
+        elif self.rng.random() < 0.05:
+            Appointment.objects.filter(pk=session.pk).update(unpaid=True)  # owed
+        else:
+            tip = Decimal("5.00") if self.rng.random() < 0.2 else Decimal("0.00")
+            method = self.rng.choice(["cash", "card", "transfer"])
+            money.record_payment(
+                person, by=self.owner, amounts={session: session.owed}, method=method, tip=tip
+            )
 
     def answer_checkins(self, day):
         """Clients answer the check-in e-mails they got, mostly at once."""
@@ -186,6 +247,8 @@ def year(practice, owner, client, settings):
     settings.SITE_URL = "http://testserver"
     practice.time_zone = "Europe/London"
     practice.online_booking = True
+    practice.no_show_fee = Decimal("35.00")
+    practice.late_cancellation_fee = Decimal("20.00")
     practice.save()
     for weekday in range(7):  # clients may book online from 08:00 to 21:00 every day
         WorkingHours.objects.create(
@@ -211,6 +274,30 @@ def year(practice, owner, client, settings):
             with time_machine.travel(at(day, 9, 30), tick=False):
                 complaint_services.record_step(
                     complaints[0], ComplaintStep.Step.LISTENED, owner, note="Called back"
+                )
+        if offset == 45:  # and settled with part of the last payment given back
+            with time_machine.travel(at(day, 10), tick=False):
+                latest = Payment.objects.filter(client=complaints[0].client).first()
+                money.refund(
+                    latest,
+                    by=owner,
+                    amount=Decimal("15.00"),
+                    reason="Agreed",
+                    complaint=complaints[0],
+                )
+        if offset == 150:  # a receipt made out wrongly is cancelled, and the payment taken again
+            with time_machine.travel(at(day, 18), tick=False):
+                wrong = Receipt.objects.filter(
+                    payment__client=simulation.clients[7], kind="receipt", payment__voided_at=None
+                ).first()
+                money.cancel_receipt(wrong, by=owner, reason="Wrong client")
+                sessions = [item.appointment for item in wrong.payment.items.all()]
+                again = money.paid_for(Appointment.objects.filter(pk__in=[s.pk for s in sessions]))
+                money.record_payment(
+                    simulation.clients[7],
+                    by=owner,
+                    amounts={s: s.owed for s in again},
+                    method="cash",
                 )
         simulation.live(day)
     simulation.complaints = complaints
@@ -279,8 +366,9 @@ def test_a_year_of_follow_ups_keeps_every_promise(year, practice, owner_client):
         year.rebooked_from_links
     )
     end = at(FIRST_DAY, 23) + datetime.timedelta(days=DAYS - 1)
-    expected = {}
-    for appointment in Appointment.objects.filter(practice=practice, start__gt=F("created_at")):
+    expected, paid_part = {}, Decimal("0.00")
+    valued = money.money_paid(Appointment.objects.filter(practice=practice))
+    for appointment in valued.filter(start__gt=F("created_at")):
         if appointment.status not in metrics.NOT_CANCELLED:
             continue
         if appointment.created_at < end - metrics.YEAR:
@@ -295,17 +383,48 @@ def test_a_year_of_follow_ups_keeps_every_promise(year, practice, owner_client):
         if before:
             latest = max(before, key=lambda message: (message.sent_at, message.pk))
             bookings, revenue = expected.get(latest.kind, (0, 0))
-            expected[latest.kind] = (bookings + 1, revenue + appointment.price)
+            # Its value: the money paid for it where recorded, else its price.
+            known = appointment.money is not None
+            value = appointment.money if known else appointment.price
+            paid_part += appointment.money or 0
+            expected[latest.kind] = (bookings + 1, revenue + value)
     figure = metrics.brought_back(practice, end)
     credited = {
         row["kind"]: (row["bookings"], row["revenue"]) for row in figure["rows"] if row["bookings"]
     }
     assert credited == expected
+    assert figure["paid"] == paid_part and 0 < paid_part < figure["revenue"]
     assert expected.get(Kind.CANCELLATION, (0, 0))[0] >= year.rebooked_from_links
     with time_machine.travel(end, tick=False):
         page = owner_client.get(reverse("dashboard")).content.decode()
     assert "What the follow-ups brought back" in page
     assert f"<strong>{figure['bookings']} bookings</strong>" in page
+
+    # Money reconciles: what was paid less what was given back is the dashboard's figure
+    # and the sum of every receipt and credit note; each payment has its receipt.
+    payments = Payment.objects.filter(practice=practice)
+    paid = sum(p.amount for p in payments.filter(voided_at=None))
+    given_back = sum(r.amount for r in Refund.objects.filter(practice=practice))
+    receipts = Receipt.objects.filter(practice=practice)
+    assert given_back == Decimal("15.00") and paid > 1000
+    assert sum(r.amount for r in receipts) == paid - given_back
+    assert all(payment.receipts.filter(kind="receipt").exists() for payment in payments)
+    numbers = sorted(receipts.values_list("number", flat=True))
+    assert numbers == list(range(1, len(numbers) + 1))
+    with time_machine.travel(end, tick=False):
+        takings = money.takings(practice, end)
+        assert takings["net"] == paid - given_back
+        assert (
+            takings["owed"] == sum(s.owed for c in year.clients for s in money.owed_sessions(c)) > 0
+        )
+        page = owner_client.get(reverse("dashboard")).content.decode()
+    net = f"£{takings['net']:,.2f}"
+    assert f"Paid in the last 12 months: <strong>{net}</strong>" in page
+    # A package of five, a group-discount code, fees both waived and paid were in the year.
+    assert Payment.objects.filter(practice=practice, package__isnull=False).count() >= 2
+    assert Payment.objects.filter(practice=practice, method="voucher").count() == 3
+    fees = [a.fee for a in Appointment.objects.filter(practice=practice, fee__isnull=False)]
+    assert any(f.waived_at for f in fees) and any(not f.waived_at for f in fees)
 
     # The complaint nobody acknowledged shows as overdue on the dashboard.
     answered, ignored = year.complaints
