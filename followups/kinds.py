@@ -34,6 +34,7 @@ class Kind(models.TextChoices):
     SECURITY_NOTICE = "security_notice", "Notice of a change to someone's sign-in"
     BOOKING_HOLD = "booking_hold", "Link to confirm a time chosen online"
     RECEIPT = "receipt", "Receipt for a payment"
+    OWED_REMINDER = "owed_reminder", "Reminder of what is still to pay"
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,17 @@ KINDS = {
         ),
         urgent=True,
         ruleless=True,
+    ),
+    # To a client who owes: what and how to pay, written when the therapist asks for it
+    # (practice.payments), at most one a day.
+    Kind.OWED_REMINDER: Spec(
+        key="owed_reminder:{client}:{day}",
+        too_late=DAYS(3),
+        too_late_why="a reminder of what is owed goes out within 3 days of being asked for",
+        subject="What is still to pay at {{ practice }}",
+        body="",
+        ruleless=True,
+        prewritten=True,
     ),
     Kind.SECURITY_NOTICE: Spec(
         key="security_notice:{user}:{change}:{at}",

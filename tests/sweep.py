@@ -204,6 +204,7 @@ def own_receipt_cases(practice):
 OBJECT_URLS |= {
     "payments:client": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:refund": lambda practice: {"public_id": client_of(practice).public_id},
+    "payments:remind": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:statement": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:package_sell": lambda practice: {"public_id": client_of(practice).public_id},
     "payments:package_use": lambda practice: {

@@ -235,7 +235,9 @@ def brought_back(practice, now):
         )
         .exclude(message=None)
     )
-    credited = payments.money_paid(credited).values_list("message", "message_kind", "price", "money")
+    credited = payments.money_paid(credited).values_list(
+        "message", "message_kind", "price", "money"
+    )
     by_message, kinds = {}, {}
     for message, kind, price, money in credited:
         count, value, paid = by_message.get(message, (0, 0, 0))

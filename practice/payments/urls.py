@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.payment_list, name="list"),
     path("clients/<uuid:public_id>/", views.client_payments, name="client"),
     path("clients/<uuid:public_id>/refund/", views.client_refund, name="refund"),
+    path("clients/<uuid:public_id>/remind/", views.owed_reminder, name="remind"),
     path("clients/<uuid:public_id>/statement.pdf", views.client_statement, name="statement"),
     path("receipts/<uuid:public_id>.pdf", views.receipt_pdf, name="receipt"),
     path("receipts/<uuid:public_id>/cancel/", views.receipt_cancel, name="receipt_cancel"),

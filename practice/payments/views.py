@@ -22,7 +22,7 @@ from practice.tenancy import (
 from sessions import booking_views
 from sessions.models import Appointment
 
-from . import online, services, statements
+from . import online, reminders, services, statements
 from .forms import (
     CancelReceiptForm,
     PackageForm,
@@ -122,6 +122,28 @@ def client_payments(request, public_id):
         "owed_total": sum((s.owed for s in sessions), services.ZERO),
     }
     return render(request, "payments/client.html", context)
+
+
+@require_POST
+@practice_required
+def owed_reminder(request, public_id):
+    """Send the client a reminder of what they owe (one a day), through the outbox."""
+    client = get_for_practice(request, Client, public_id=public_id, erased_at=None)
+    try:
+        followup = reminders.remind(client, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if followup.status == followup.Status.SKIPPED:
+            messages.error(request, f"The reminder cannot go: {followup.skip_reason}.")
+        else:
+            how = followup.get_channel_display().lower()
+            messages.success(
+                request,
+                f"A reminder goes to {client.first_name} by {how}: you will find it in "
+                "Follow-ups, and it waits for the morning in quiet hours.",
+            )
+    return redirect("payments:client", public_id=client.public_id)
 
 
 @practice_required
