@@ -533,15 +533,15 @@ def refund(payment, *, by, amount, reason, complaint=None):
 def timeline_entries(client, limit=None):
     """Payments on the client's timeline."""
     rows = client.payments.order_by("-paid_on", "-pk").values_list(
-        "recorded_at", "amount", "method", "voided_at"
+        "recorded_at", "amount", "method", "voided_at", "practice__currency"
     )[:limit]
     methods = dict(Payment.Method.choices)
     return [
         Entry(
             when=recorded_at,
             kind="payment",
-            title=f"Payment {amount} {client.practice.currency}",
+            title=f"Payment {amount} {currency}",
             detail=methods[method] + (" · cancelled" if voided_at else ""),
         )
-        for recorded_at, amount, method, voided_at in rows
+        for recorded_at, amount, method, voided_at, currency in rows
     ]

@@ -31,7 +31,7 @@ from .forms import (
     VoucherForm,
     WaiveFeeForm,
 )
-from .models import Fee, Package, Payment, Receipt, SavedCard, Voucher
+from .models import Fee, Package, Payment, PaymentItem, Receipt, SavedCard, Voucher
 
 RECENT = 50
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
@@ -95,8 +95,9 @@ def client_payments(request, public_id):
             sent = "; it is on its way to the client by e-mail" if receipt.followup_id else ""
             messages.success(request, f"Payment recorded. Receipt {receipt.number} is ready{sent}.")
             return redirect("payments:client", public_id=client.public_id)
+    items = PaymentItem.objects.select_related("appointment__service")
     payments = (
-        client.payments.prefetch_related("items__appointment__service", "receipts", "refunds")
+        client.payments.prefetch_related(Prefetch("items", queryset=items), "receipts", "refunds")
         .order_by("-paid_on", "-pk")
         .all()
     )

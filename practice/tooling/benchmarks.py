@@ -68,6 +68,12 @@ def pages_of(practice):
             .first()
         )
         total = Client.objects.filter(practice=practice).count()
+        payer = (  # the client with the most payments: the longest balance page
+            Client.objects.filter(practice=practice)
+            .annotate(paid=Count("payments"))
+            .order_by("-paid", "pk")
+            .first()
+        )
         service = open_for_booking(practice)
     last_page = max(1, -(-total // 25))
     return [
@@ -82,6 +88,12 @@ def pages_of(practice):
             None,
         ),
         ("day view", f"{reverse('sessions:day')}?date={busy_day:%Y-%m-%d}", None),
+        ("payments: owed and latest", reverse("payments:list"), None),
+        (
+            "a client's balance and payments",
+            reverse("payments:client", args=[payer.public_id]),
+            None,
+        ),
         ("intake form GET", reverse("intake:public", args=[practice.slug]), None),
         (
             "free times, four weeks (booking page)",

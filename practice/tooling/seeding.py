@@ -23,11 +23,17 @@ from clients.models import Client, IntakeSubmission
 from complaints.models import Complaint, ComplaintStep, Incident
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice
+from practice.payments import services as money
+from practice.payments.models import Payment
 from sessions import body
 from sessions.models import Appointment, NoteArea, Service, SessionNote, Technique, WorkingHours
 from sessions.services import current_transaction
 
 BATCH = 2000
+# Payments are recorded here for the sessions of the last two weeks, each with its receipt
+# rendered as the app renders it (about 50 ms each: a longer stretch would make seeding a
+# large practice take many minutes). Earlier sessions were paid before the app took money.
+MONEY_DAYS = 14
 TWO_DAYS = datetime.timedelta(days=2)
 
 FIRST_NAMES = [
@@ -222,6 +228,7 @@ class _Seeder:
         self.followups(appointments)
         self.complaints_and_incidents(people, completed, checkins)
         self.recent_trouble(completed, checkins)
+        self.money(appointments)
 
     # --- Clients and intake -----------------------------------------------------------
 
@@ -660,6 +667,85 @@ class _Seeder:
         )
         self.result.add("complaints", len(complaints))
         self.result.add("incidents", len(incidents))
+
+    # --- Money ------------------------------------------------------------------------
+
+    def money(self, appointments):
+        """Payments of the last MONEY_DAYS through the app's own services (numbered receipts,
+        the audit trail): most by cash, card or transfer, some with a tip; a group-discount
+        offer's codes pay part of a few visits; one client in ten buys a package of five at the
+        visit and has it taken from; a missed or late-cancelled session owes the policy's fee,
+        four in ten of them waived. Drawn from a sequence of its own, so the rest of the
+        history stays what it was for the same seed."""
+        rng = random.Random(f"money-{self.rng.getstate()[1][0]}")  # noqa: S311
+        since = self.now - datetime.timedelta(days=MONEY_DAYS)
+        past = sorted((a for a in appointments if a.start < self.now), key=lambda a: a.start)
+        recent = [a for a in past if a.start >= since]
+        if len(recent) < 10:  # a small practice still has a few payments to show
+            recent = past[-10:]
+        practice = self.practice
+        if practice.no_show_fee is None and practice.late_cancellation_fee is None:
+            practice.no_show_fee, practice.late_cancellation_fee = 35, 20
+            practice.save(update_fields=["no_show_fee", "late_cancellation_fee"])
+        codes = [
+            v.code
+            for v in money.make_vouchers(
+                practice, count=10, amount=20, label="Group discount", valid_from=since.date()
+            )
+        ]
+        done = Appointment.Status.COMPLETED
+        for session in recent:
+            if session.status == done and not session.unpaid:
+                self.pay(rng, session, codes)
+            elif session.status in money.FEE_KINDS:
+                fee = money.charge_fee(None, appointment=session, old_status=done)
+                if fee is None:
+                    continue
+                if rng.random() < 0.4:
+                    money.waive_fee(fee, by=self.owner, reason="First time: let go")
+                else:
+                    [owed] = money.paid_for(Appointment.objects.filter(pk=session.pk))
+                    money.record_payment(
+                        session.client, by=self.owner, amounts={owed: owed.owed}, method="card"
+                    )
+        self.result.add("payments", Payment.objects.filter(practice=practice).count())
+
+    def pay(self, rng, session, codes):
+        [owed] = money.paid_for(Appointment.objects.filter(pk=session.pk))
+        if owed.owed <= 0:
+            return
+        draw, client, day = rng.random(), session.client, timezone.localdate(session.start)
+        if draw < 0.05 and codes:
+            part = min(owed.owed, 20)
+            money.pay_with_voucher(client, by=self.owner, code=codes.pop(), amounts={owed: part})
+            [owed] = money.paid_for(Appointment.objects.filter(pk=session.pk))
+            if owed.owed > 0:
+                money.record_payment(
+                    client, by=self.owner, amounts={owed: owed.owed}, method="cash", paid_on=day
+                )
+        elif draw < 0.10 and session.service_id:
+            package, _receipt = money.sell_package(
+                client,
+                by=self.owner,
+                service=session.service,
+                sessions=5,
+                price=session.price * 5 * 9 / 10,
+                method="card",
+            )
+            Appointment.objects.filter(pk=session.pk).update(unpaid=True)
+            [package] = [p for p in money.packages_of(client) if p.pk == package.pk]
+            money.use_package(package, session, by=self.owner)
+        else:
+            tip = 5 if rng.random() < 0.2 else 0
+            method = rng.choice(["cash", "card", "card", "transfer"])
+            money.record_payment(
+                client,
+                by=self.owner,
+                amounts={owed: owed.owed},
+                method=method,
+                tip=tip,
+                paid_on=day,
+            )
 
 
 def open_for_booking(practice):

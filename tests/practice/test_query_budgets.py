@@ -25,6 +25,12 @@ BUDGETS = {
     # complaints and payments (18 since payments joined)
     "client timeline (busiest client)": 18,
     "day view": 5,
+    # what is owed across the practice (one query) and the latest payments with their
+    # receipts (two)
+    "payments: owed and latest": 7,
+    # the client, the owed sessions, packages, the practice's Stripe keys (the saved card
+    # only where it has them), the payments with their sessions, receipts and refunds
+    "a client's balance and payments": 12,
     "intake form GET": 4,
     "free times, four weeks (booking page)": 8,  # with the signed-in session's own
     "intake form POST": 20,
