@@ -279,6 +279,8 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.ConsoleSmsBacke
 SMS_FILE = env.str("SMS_FILE", default=str(VAR_DIR / "sms.log"))
 # Stripe's API is reached at its own address; tests point this at a local stand-in.
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Where Stripe's Checkout pages are: the pages whose form goes on there allow it.
+STRIPE_CHECKOUT_ORIGIN = env.str("STRIPE_CHECKOUT_ORIGIN", default="https://checkout.stripe.com")
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_FROM = env.str("TWILIO_FROM", default="")

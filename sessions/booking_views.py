@@ -210,7 +210,8 @@ def confirm_hold(request, token):
                 "new_client": appointment.client.intake_completed_at is None,
             }
             return render(request, "booking/booked.html", context)
-        return render(request, "booking/hold_confirm.html", context)
+        page = render(request, "booking/hold_confirm.html", context)
+        return deposits.allow(page) if deposit is not None else page
 
 
 # --- The client's personal link -------------------------------------------------------

@@ -107,6 +107,7 @@ class CancelReceiptForm(forms.Form):
     reason = forms.CharField(
         label="Why it is cancelled",
         max_length=300,
+        error_messages={"required": "Say why the receipt is cancelled."},
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: the wrong amount, or recorded for the wrong client. "
         "The client's sessions are owed again and you can record the payment anew.",
@@ -117,6 +118,7 @@ class WaiveFeeForm(forms.Form):
     reason = forms.CharField(
         label="Why it is waived",
         max_length=300,
+        error_messages={"required": "Say why the fee is waived."},
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: a first time, or an emergency. It stays in the client's record.",
     )
@@ -127,7 +129,11 @@ class RefundForm(forms.Form):
 
     payment = forms.ChoiceField(label="From the payment")
     amount = forms.DecimalField(label="Amount", min_value=Decimal("0.01"), decimal_places=2)
-    reason = forms.CharField(label="Why", max_length=300)
+    reason = forms.CharField(
+        label="Why",
+        max_length=300,
+        error_messages={"required": "Say why the money is given back."},
+    )
 
     def __init__(self, *args, payments, practice, **kwargs):
         super().__init__(*args, **kwargs)

@@ -447,6 +447,13 @@ def personal_section(client, token):
     return {"title": "Paying online", "items": items}
 
 
+def allow_checkout(response):
+    """A page whose form goes on to Stripe's Checkout: its Content-Security-Policy lets the
+    form go there (form-action is our own site only everywhere else)."""
+    response._csp_update = {"form-action": [settings.STRIPE_CHECKOUT_ORIGIN]}
+    return response
+
+
 class Deposits:
     """What the booking page asks of deposits (joined to sessions.deposits)."""
 
@@ -457,3 +464,7 @@ class Deposits:
     @staticmethod
     def checkout(hold, token):
         return checkout_for_hold(hold, token)
+
+    @staticmethod
+    def allow(response):
+        return allow_checkout(response)

@@ -119,7 +119,8 @@ def pay_owed(request, token):
             "total": sum((s.owed for s in sessions), services.ZERO),
             "mine_url": reverse("booking:mine", args=[token]),
         }
-        return booking_views.link_page(request, link, "payments/pay_owed.html", context)
+        page = booking_views.link_page(request, link, "payments/pay_owed.html", context)
+        return online.allow_checkout(page)
 
 
 @booking_views.rate_limited
@@ -162,7 +163,8 @@ def card(request, token):
             "just_saved": request.GET.get("saved") == "1",
             "mine_url": reverse("booking:mine", args=[token]),
         }
-        return booking_views.link_page(request, link, "payments/card.html", context)
+        page = booking_views.link_page(request, link, "payments/card.html", context)
+        return online.allow_checkout(page)
 
 
 @require_POST

@@ -416,3 +416,14 @@ def test_the_owner_enters_the_keys_and_every_mistake_is_said_by_its_field(
     assert online.account_for(open_practice).secret_key == "sk_test_4321"
     owner_client.post(url, {"remove": "1"})
     assert online.account_for(open_practice) is None
+
+
+def test_only_pages_that_go_on_to_stripe_let_their_form_go_there(
+    client, stripe_practice, open_practice, service, settings
+):
+    _hold, token = held(stripe_practice, service)
+    confirm = client.get(reverse("booking:confirm_hold", args=[token]))
+    home = client.get(reverse("booking:start", args=[stripe_practice.slug]))
+
+    assert "form-action 'self' https://checkout.stripe.com" in confirm["Content-Security-Policy"]
+    assert "checkout.stripe.com" not in home["Content-Security-Policy"]
