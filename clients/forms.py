@@ -300,6 +300,8 @@ class ClientForm(ContactRulesMixin, forms.ModelForm):
             "source_detail",
             "status",
             "tags",
+            "referring_physician",
+            "diagnosis_code",
             "private_notes",
         )
         widgets = {

@@ -45,6 +45,8 @@ class Client(TenantModel):
         "source_detail",
         "tags",
         "private_notes",
+        "referring_physician",
+        "diagnosis_code",
         "red_flags",
         "has_red_flags",
         "allergies",
@@ -90,6 +92,15 @@ class Client(TenantModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROSPECT)
     tags = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
     private_notes = models.TextField(max_length=5000, blank=True)
+    # On receipts where the practice prints what insurers and health funds ask for.
+    referring_physician = models.CharField("referred by (physician)", max_length=120, blank=True)
+    diagnosis_code = models.CharField(
+        "diagnosis code",
+        max_length=20,
+        blank=True,
+        help_text="From the referring physician, e.g. ICD-10 M54.5: printed on receipts "
+        "where the practice prints what insurers ask for.",
+    )
 
     # Kept from the latest intake so lists can filter without reading every submission.
     red_flags = models.JSONField(default=list, blank=True, editable=False)

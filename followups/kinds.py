@@ -35,6 +35,7 @@ class Kind(models.TextChoices):
     BOOKING_HOLD = "booking_hold", "Link to confirm a time chosen online"
     RECEIPT = "receipt", "Receipt for a payment"
     OWED_REMINDER = "owed_reminder", "Reminder of what is still to pay"
+    CREDIT_NOTE = "credit_note", "Credit note for a refund or a cancelled receipt"
 
 
 @dataclass(frozen=True)
@@ -412,6 +413,20 @@ KINDS = {
             "Hello {{ first_name }},\n\nThank you for your payment. Your receipt is "
             "attached: keep it if you claim from a health fund or an insurer.\n\n"
             "With best wishes,\n{{ practice }}"
+        ),
+        urgent=True,
+        ruleless=True,
+    ),
+    # To a client given money back, or whose e-mailed receipt was cancelled: the credit note.
+    Kind.CREDIT_NOTE: Spec(
+        key="credit_note:{receipt}",
+        too_late=DAYS(7),
+        too_late_why="a credit note is e-mailed within a week of being issued",
+        subject="Your credit note from {{ practice }}",
+        body=(
+            "Hello {{ first_name }},\n\nYour credit note is attached. It records money we "
+            "gave back to you, or a receipt we cancelled, with the reason; keep it with the "
+            "receipt it refers to.\n\nWith best wishes,\n{{ practice }}"
         ),
         urgent=True,
         ruleless=True,

@@ -152,6 +152,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "licence_body",
             "licence_number",
             "tax_number",
+            "insurer_receipts",
+            "provider_number",
             "takes_tips",
             "no_show_fee",
             "late_cancellation_fee",
@@ -194,6 +196,8 @@ class PracticeSettingsForm(forms.ModelForm):
             Fieldset(
                 "Payments and receipts",
                 "tax_number",
+                "insurer_receipts",
+                "provider_number",
                 "takes_tips",
                 "no_show_fee",
                 "late_cancellation_fee",

@@ -156,6 +156,18 @@ class Practice(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Owed when a client cancels inside the notice period. Empty: no fee.",
     )
+    insurer_receipts = models.BooleanField(
+        "receipts carry what insurers and health funds ask for",
+        default=False,
+        help_text="The provider number, each service's code and the client's diagnosis code "
+        "from a referring physician: the receipt then serves as a superbill.",
+    )
+    provider_number = models.CharField(
+        "provider number",
+        max_length=64,
+        blank=True,
+        help_text="The number insurers or health funds know you by (an NPI in the US).",
+    )
     takes_tips = models.BooleanField(
         "clients may add a tip",
         default=False,

@@ -30,6 +30,10 @@ class Service(TenantModel):
     price = models.DecimalField(
         max_digits=8, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
+    # On receipts where the practice prints what insurers ask for: CPT 97124, say.
+    service_code = models.CharField(
+        "service code", max_length=20, blank=True, help_text="For insurers, e.g. CPT 97124."
+    )
     active = models.BooleanField(default=True)
     # What online booking needs.
     bookable_online = models.BooleanField(

@@ -23,6 +23,7 @@ CATALOGUES = {
             "name",
             "duration_minutes",
             "price",
+            "service_code",
             "active",
             "bookable_online",
             "buffer_minutes",

@@ -19,6 +19,7 @@ class PaymentsConfig(AppConfig):
         from .erasure import ERASER
 
         attachments.register(Kind.RECEIPT, receipts.attachment)
+        attachments.register(Kind.CREDIT_NOTE, receipts.attachment)
         timeline.register(services.timeline_entries)
         personal.register(services.personal_packages)
         personal.register(services.personal_section)

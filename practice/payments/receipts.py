@@ -45,6 +45,11 @@ def context(receipt, payment):
         {
             "day": dates.day(item.appointment.start, practice),
             "service": what_was_paid_for(item.appointment),
+            # A fee is no treatment: it has no service code.
+            "code": item.appointment.service.service_code
+            if item.appointment.service
+            and item.appointment.status == item.appointment.Status.COMPLETED
+            else "",
             "minutes": item.appointment.duration_minutes
             if item.appointment.status == item.appointment.Status.COMPLETED
             else "",
@@ -82,6 +87,9 @@ def context(receipt, payment):
         "total": receipt.amount,
         "voucher": payment.voucher_use.voucher if hasattr(payment, "voucher_use") else None,
         "issued_on": dates.day(receipt.issued_at, practice),
+        "born": dates.day(payment.client.date_of_birth, practice)
+        if payment.client.date_of_birth
+        else "",
         "paid_on": dates.day(payment.paid_on, practice),
         "cancels_on": dates.day(receipt.cancels.issued_at, practice) if receipt.cancels else "",
     }
@@ -109,12 +117,13 @@ def issue(payment, *, kind=Receipt.Kind.RECEIPT, cancels=None, refund=None, emai
     data, _pages = pdf.render("pdf/receipt.html", context(receipt, payment))
     receipt.pdf, receipt.sha256 = data, hashlib.sha256(data).hexdigest()
     if email:
+        message = Kind.CREDIT_NOTE if kind == Receipt.Kind.CREDIT_NOTE else Kind.RECEIPT
         receipt.followup = plan(
             practice,
-            Kind.RECEIPT,
-            key=key_for(Kind.RECEIPT, receipt=receipt.public_id),
+            message,
+            key=key_for(message, receipt=receipt.public_id),
             due_at=receipt.issued_at,
-            expires_at=expires(Kind.RECEIPT, receipt.issued_at),
+            expires_at=expires(message, receipt.issued_at),
             client=payment.client,
             channel=Channel.EMAIL,
         )

@@ -267,7 +267,10 @@ def cancel_receipt(receipt, *, by, reason):
     locked.voided_at, locked.void_reason = timezone.now(), reason.strip()[:300]
     locked.save(update_fields=["voided_at", "void_reason"])
     Appointment.objects.filter(payment_items__payment=locked).update(unpaid=True)
-    credit = receipts.issue(locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=receipt)
+    # The client hears of it where they had the receipt by e-mail.
+    credit = receipts.issue(
+        locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=receipt, email=bool(receipt.followup_id)
+    )
     audit.note(
         locked.practice,
         by,
@@ -518,7 +521,13 @@ def refund(payment, *, by, amount, reason, complaint=None):
         recorded_by=by,
     )
     original = locked.receipts.filter(kind=Receipt.Kind.RECEIPT).first()
-    credit = receipts.issue(locked, kind=Receipt.Kind.CREDIT_NOTE, cancels=original, refund=given)
+    credit = receipts.issue(  # e-mailed where the client may be (the outbox checks)
+        locked,
+        kind=Receipt.Kind.CREDIT_NOTE,
+        cancels=original,
+        refund=given,
+        email=bool(locked.client.email),
+    )
     audit.note(
         locked.practice,
         by,

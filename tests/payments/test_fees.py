@@ -74,7 +74,7 @@ def test_a_late_cancellation_from_the_link_owes_its_fee_and_the_owner_waives_it(
 
     url = reverse("payments:fee_waive", args=[fee.public_id])
     refused = owner_client.post(url, {"reason": ""})
-    assert "This field is required." in refused.content.decode()
+    assert "Say why the fee is waived." in refused.content.decode()
     response = owner_client.post(url, {"reason": "Her child was ill: a first time"})
 
     assert response.status_code == 302

@@ -266,3 +266,39 @@ def test_the_client_finds_their_receipts_on_their_personal_link(client, owner, p
         client.get(reverse("receipts:personal", args=[other_link, receipt.public_id])).status_code
         == 404
     )
+
+
+def test_a_receipt_carries_what_insurers_ask_for_where_the_practice_turns_it_on(owner, practice):
+    service = ServiceFactory(
+        practice=practice, name="Therapeutic massage", service_code="CPT 97124"
+    )
+    person = ClientFactory(
+        practice=practice,
+        first_name="Ruth",
+        last_name="Adler",
+        date_of_birth=datetime.date(1971, 3, 9),
+        diagnosis_code="M54.5",
+        referring_physician="Dr Ana Costa",
+    )
+
+    def receipt():
+        session = AppointmentFactory(
+            client=person, service=service, price=Decimal("90"), status="completed", unpaid=True
+        )
+        [owed] = services.owed_sessions(person)
+        return services.record_payment(person, by=owner, amounts={owed: owed.owed}, method="card")[
+            1
+        ], session
+
+    plain, _ = receipt()
+    practice.insurer_receipts, practice.provider_number = True, "NPI 1234567893"
+    practice.save()
+    superbill, _ = receipt()
+
+    text = pdf_text(bytes(plain.pdf))
+    assert "CPT 97124" not in text and "M54.5" not in text and "NPI" not in text
+    text = pdf_text(bytes(superbill.pdf))
+    assert "Provider number: NPI 1234567893" in text
+    assert "CPT 97124" in text and "Therapeutic massage" in text
+    assert "Diagnosis code: M54.5, referred by Dr Ana Costa" in text
+    assert "Ruth Adler, born 9 March 1971" in text

@@ -7,11 +7,13 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
 from complaints.models import Complaint
+from followups import dispatch
 from practice.payments import services
 from practice.payments.models import Receipt, Refund
 from sessions.models import Appointment
@@ -131,3 +133,33 @@ def test_the_dashboard_shows_money_paid_less_refunds_and_what_is_owed(
     assert "Paid in the last 12 months: <strong>£60.00</strong>" in page
     assert "(£80.00 less £20.00 given back)" in page
     assert "Owed now: <strong>£45.00</strong>" in page
+
+
+def test_the_client_gets_the_credit_note_by_email_with_its_pdf(owner, practice, settings):
+    settings.QUIET_HOURS = (24, 0)
+    person = ClientFactory(
+        practice=practice, first_name="Kai", email="kai@example.com", email_consent=True
+    )
+
+    def pay(price, **options):
+        session = AppointmentFactory(
+            client=person, price=Decimal(price), status="completed", unpaid=True
+        )
+        [owed] = [s for s in services.owed_sessions(person) if s.pk == session.pk]
+        return services.record_payment(
+            person, by=owner, amounts={owed: owed.owed}, method="card", **options
+        )
+
+    payment, _receipt = pay("60", email=True)
+    _refund, credit = services.refund(payment, by=owner, amount=Decimal("10"), reason="Late")
+    _payment, handed_over = pay("40")  # printed and handed over, not e-mailed
+    quiet = services.cancel_receipt(handed_over, by=owner, reason="Recorded twice")
+
+    dispatch.dispatch()
+    sent = {m.subject: m for m in mail.outbox if m.to == ["kai@example.com"]}
+    assert set(sent) == {"Your receipt from Calm Hands", "Your credit note from Calm Hands"}
+    note = sent["Your credit note from Calm Hands"]
+    [(name, data, kind)] = note.attachments
+    assert (name, kind) == (f"credit-note-{credit.number}.pdf", "application/pdf")
+    assert data == bytes(credit.pdf) and "Thank you for your payment" not in note.body
+    assert quiet.followup_id is None  # its receipt was not e-mailed: nor is its cancellation
