@@ -28,3 +28,6 @@ class PaymentsConfig(AppConfig):
         erasure.register(ERASER)
         codes.register(services.BookingCodes)
         appointment_status_changed.connect(services.charge_fee, dispatch_uid="payments-fee")
+        appointment_status_changed.connect(
+            online.give_back_when_cancelled, dispatch_uid="payments-give-back"
+        )

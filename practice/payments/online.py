@@ -28,10 +28,19 @@ from practice import audit
 from practice.money import money
 from sessions import booking
 from sessions.availability import Unavailable
-from sessions.models import BookingHold
+from sessions.models import Appointment, BookingHold
 
 from . import services
-from .models import Checkout, Fee, Payment, Refund, SavedCard, StripeAccount, StripeEvent
+from .models import (
+    Checkout,
+    Fee,
+    Payment,
+    PaymentItem,
+    Refund,
+    SavedCard,
+    StripeAccount,
+    StripeEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -445,6 +454,35 @@ def personal_section(client, token):
         )
         items.append((label, reverse("receipts:card", args=[token])))
     return {"title": "Paying online", "items": items}
+
+
+GIVEN_BACK_WHEN = {
+    Appointment.Status.CANCELLED_CLIENT: "The client cancelled in time",
+    Appointment.Status.CANCELLED_PRACTICE: "The practice cancelled or could not take the booking",
+}
+
+
+def give_back_when_cancelled(sender, appointment, old_status, by=None, **kwargs):
+    """A session paid ahead online and then cancelled in time, or by the practice (a
+    request it declined among them): what was paid for it goes back through Stripe, with
+    its credit note. (Missed or cancelled late, it stays and counts towards the policy's
+    fee.) Joined to sessions' appointment_status_changed."""
+    reason = GIVEN_BACK_WHEN.get(appointment.status)
+    if reason is None:
+        return
+    items = (
+        PaymentItem.objects.filter(appointment=appointment, payment__voided_at=None)
+        .exclude(payment__stripe_payment_intent="")
+        .select_related("payment")
+    )
+    for item in items:
+        amount = min(item.amount, services.refundable(item.payment))
+        if amount <= 0:
+            continue
+        try:
+            refund(item.payment, by=by, amount=amount, reason=reason)
+        except ValidationError:  # Stripe unreachable: the owner gives it back from Payments
+            log.warning("Could not give back payment %s of a cancelled session.", item.payment_id)
 
 
 def allow_checkout(response):

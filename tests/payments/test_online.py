@@ -427,3 +427,47 @@ def test_only_pages_that_go_on_to_stripe_let_their_form_go_there(
 
     assert "form-action 'self' https://checkout.stripe.com" in confirm["Content-Security-Policy"]
     assert "checkout.stripe.com" not in home["Content-Security-Policy"]
+
+
+def deposit_booked(client, practice, service, fake_stripe):
+    _hold, token = held(practice, service)
+    to_checkout(client, token)
+    session = fake_stripe.pay(fake_stripe.last_session()["id"])
+    deliver(client, practice, fake_stripe.completed(session["id"]))
+    return Appointment.objects.get(), session
+
+
+def test_a_deposit_goes_back_when_the_practice_declines_or_the_client_cancels_in_time(
+    client, stripe_practice, service, fake_stripe, owner
+):
+    stripe_practice.confirm_online_bookings = True
+    stripe_practice.save()
+    requested, session = deposit_booked(client, stripe_practice, service, fake_stripe)
+    assert requested.awaiting_confirmation
+
+    booking.decline(requested, by=owner)
+
+    [refund] = fake_stripe.refunds
+    assert (refund["payment_intent"], refund["amount"]) == (session["payment_intent"], 2000)
+    given = Refund.objects.get()
+    assert given.amount == Decimal("20.00") and given.stripe_refund == refund["id"]
+    assert given.credit_note.kind == Receipt.Kind.CREDIT_NOTE
+
+
+def test_a_deposit_stays_towards_the_fee_of_a_late_cancellation(
+    client, stripe_practice, service, fake_stripe, owner, _now
+):
+    stripe_practice.late_cancellation_fee = Decimal("35.00")
+    stripe_practice.save()
+    appointment, _session = deposit_booked(client, stripe_practice, service, fake_stripe)
+    _now.move_to(appointment.start - datetime.timedelta(hours=3))
+
+    booking.cancel(appointment)
+
+    assert fake_stripe.refunds == [] and not Refund.objects.exists()
+    [owed] = services.owed_sessions(appointment.client)
+    assert (owed.due, owed.paid, owed.owed) == (
+        Decimal("35.00"),
+        Decimal("20.00"),
+        Decimal("15.00"),
+    )
