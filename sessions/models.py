@@ -173,6 +173,14 @@ class Appointment(TenantModel):
                 condition=models.Q(status="completed", note_signed=False),
                 name="appointment_note_to_sign",
             ),
+            # What is owed across the practice (Payments): held or missed, not paid yet.
+            models.Index(
+                fields=["practice", "start"],
+                condition=models.Q(
+                    unpaid=True, status__in=["completed", "no_show", "late_cancellation"]
+                ),
+                name="appointment_owed",
+            ),
         ]
 
     def __str__(self):

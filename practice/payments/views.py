@@ -34,6 +34,7 @@ from .forms import (
 from .models import Fee, Package, Payment, PaymentItem, Receipt, SavedCard, Voucher
 
 RECENT = 50
+OWED_SHOWN = 50  # those owing longest; the rest are counted
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
 
 
@@ -53,8 +54,11 @@ def payment_list(request):
     )
     owed = services.owed_by_clients(request.practice)
     context = {
-        "owed": owed,
+        "owed": owed[:OWED_SHOWN],
+        "owed_count": len(owed),
+        "owed_more": owed[OWED_SHOWN:],
         "owed_total": sum((row["owed"] for row in owed), services.ZERO),
+        "owed_more_total": sum((row["owed"] for row in owed[OWED_SHOWN:]), services.ZERO),
         "payments": recent,
     }
     return render(request, "payments/list.html", context)

@@ -11,6 +11,8 @@ from django.utils import timezone
 from complaints.models import Complaint
 from followups.models import CheckIn
 from practice.tooling import seeding
+from practice.payments.models import StripeAccount
+from sessions import booking
 from sessions.models import Appointment
 
 from ..factories import CheckInFactory, IntakeLinkFactory, MembershipFactory
@@ -68,6 +70,7 @@ def owner_pages(practice):
         "client payments": f"/payments/clients/{client.public_id}/",
         "gift cards and vouchers": "/payments/vouchers/",
         "sell a package": f"/payments/clients/{client.public_id}/package/",
+        "online payments": "/payments/online/",
     }
     if complaint:
         pages["complaint page"] = f"/complaints/{complaint.public_id}/"
@@ -100,6 +103,16 @@ def test_the_main_pages_have_no_serious_or_critical_violations(
     _, intake_token = IntakeLinkFactory.with_token(practice)
     phone.goto(f"{live_server.url}/intake/{intake_token}/")
     found["intake form (phone)"] = violations(phone)
+    # The client's pages for paying online, where the practice takes cards.
+    practice.online_booking, practice.no_show_fee = True, 35
+    practice.save()
+    StripeAccount.objects.create(
+        practice=practice, secret_key="sk_test_a11y", webhook_secret="whsec_a", save_cards=True
+    )
+    token = booking.issue_link(Appointment.objects.filter(practice=practice, unpaid=True)[0].client)
+    for name, path in [("pay what is owed", "pay"), ("save a card", "card")]:
+        phone.goto(f"{live_server.url}/b/{token}/{path}/")
+        found[f"{name} (phone)"] = violations(phone)
 
     failing = {name: problems for name, problems in found.items() if problems}
     assert CheckIn.objects.exists()
