@@ -55,7 +55,10 @@ class Payment(TenantModel):
 
     class Meta:
         ordering = ["-paid_on", "-pk"]
-        indexes = [models.Index(fields=["practice", "-paid_on"])]
+        # Newest first, a page at a time from the last row shown (Payments).
+        indexes = [
+            models.Index(fields=["practice", "-paid_on", "-id"], name="payment_newest_first")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["stripe_payment_intent"],

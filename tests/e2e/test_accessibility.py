@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from followups.models import CheckIn
-from practice.tooling import seeding
 from practice.payments.models import StripeAccount
+from practice.tooling import seeding
 from sessions import booking
 from sessions.models import Appointment
 

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -237,6 +238,35 @@ def test_the_list_of_payments_runs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = owner_client.get(reverse("payments:list")).content.decode()
     assert page.count("Receipt ") >= 12 and "12 clients owe" in page
+
+
+def test_payments_page_by_the_last_row_and_a_bad_key_is_no_page(owner_client, owner, practice):
+    person = ClientFactory(practice=practice, last_name="Many")
+    for days in range(30):  # thirty payments on thirty days
+        session = AppointmentFactory(
+            client=person,
+            status=Appointment.Status.COMPLETED,
+            unpaid=True,
+            price=40,
+            start=NOW - datetime.timedelta(days=days),
+        )
+        services.record_payment(
+            person,
+            by=owner,
+            amounts={session: Decimal(40)},
+            method="cash",
+            paid_on=(NOW - datetime.timedelta(days=days)).date(),
+        )
+    first = owner_client.get(reverse("payments:list")).content.decode()
+    later = re.search(r'href="\?before=([\d-]+\.\d+)"', first).group(1)
+    second = owner_client.get(reverse("payments:list") + f"?before={later}").content.decode()
+
+    shown = [re.findall(r"Receipt (\d+)</a>", page) for page in (first, second)]
+    assert [len(numbers) for numbers in shown] == [25, 5]
+    assert sorted(map(int, shown[0] + shown[1])) == list(range(1, 31))  # each once
+    assert "Earlier payments" in second and "The latest" in second and "Owed" not in second
+    for garbage in ("x", "2026-13-01.4", "2026-11-01.", ".5", "2026-11-01.1e3"):
+        assert owner_client.get(reverse("payments:list") + f"?before={garbage}").status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)
