@@ -7,10 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clients', '0008_diagnosis_code'),
-        ('practice', '0016_insurer_receipts'),
         ('treatment_sessions', '0014_service_code'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [

@@ -471,3 +471,22 @@ def test_a_deposit_stays_towards_the_fee_of_a_late_cancellation(
         Decimal("20.00"),
         Decimal("15.00"),
     )
+
+
+def test_erasing_a_client_forgets_their_saved_card_at_once(stripe_practice, fake_stripe):
+    from clients.erasure import erase_client
+
+    person = ClientFactory(practice=stripe_practice)
+    SavedCard.objects.create(
+        practice=stripe_practice,
+        client=person,
+        customer="cus_test_saved",
+        payment_method="pm_card_visa",
+        last4="4242",
+        consent="agreed",
+    )
+
+    erase_client(person)
+
+    assert not SavedCard.objects.exists()
+    assert ("POST", "/v1/payment_methods/pm_card_visa/detach", {}) in fake_stripe.calls
