@@ -55,15 +55,17 @@ def lease_length():
     return datetime.timedelta(seconds=settings.FOLLOWUP_LEASE_SECONDS)
 
 
-def claim(now=None, limit=BATCH, token=None):
+def claim(now=None, limit=BATCH, token=None, practice=None):
     """Move up to `limit` due rows (or rows whose lease ran out) to "sending" under the lease
-    `token`; return their ids."""
+    `token`; return their ids. With `practice`, only that practice's rows."""
     now = now or timezone.now()
     due = Q(status=Status.SCHEDULED, due_at__lte=now) | Q(
         status=Status.SENDING, lease_until__lt=now
     )
     with scopes_disabled(), transaction.atomic():
         queryset = FollowUp.objects.filter(due).order_by("due_at", "pk")
+        if practice is not None:
+            queryset = queryset.filter(practice=practice)
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True)
         ids = list(queryset.values_list("pk", flat=True)[:limit])
@@ -163,18 +165,19 @@ def commits_without_waiting_for_the_disk():
                 connection.close()
 
 
-def dispatch(now=None, time_budget=50.0, batch=BATCH):
-    """Send everything due, batch by batch, for up to `time_budget` seconds."""
+def dispatch(now=None, time_budget=50.0, batch=BATCH, practice=None):
+    """Send everything due, batch by batch, for up to `time_budget` seconds (with
+    `practice`, only what that practice has due: `make bench` measures its own rows)."""
     with commits_without_waiting_for_the_disk():
-        return dispatch_batches(now, time_budget, batch)
+        return dispatch_batches(now, time_budget, batch, practice)
 
 
-def dispatch_batches(now, time_budget, batch):
+def dispatch_batches(now, time_budget, batch, practice=None):
     started = time.monotonic()
     sent = 0
     while time.monotonic() - started < time_budget:
         token = uuid.uuid4()
-        ids = claim(now, batch, token)
+        ids = claim(now, batch, token, practice)
         if not ids:
             break
         lease = Lease(token, ids)

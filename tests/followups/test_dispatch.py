@@ -343,3 +343,14 @@ def test_a_worker_that_breaks_mid_batch_keeps_each_outcome_with_its_log_and_free
     assert rows[1].lease_until > timezone.now()
     assert [row.attempts for row in rows[2:]] == [0, 0]
     assert dispatch.claim() == [followups[2].pk, followups[3].pk]
+
+
+def test_a_dispatch_for_one_practice_leaves_the_others_due_rows_alone(practice, other_practice):
+    mine = FollowUpFactory(client=ClientFactory(practice=practice, email_consent=True))
+    theirs = FollowUpFactory(client=ClientFactory(practice=other_practice, email_consent=True))
+
+    assert dispatch.dispatch(practice=practice) == 1
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == ("sent", "scheduled")
