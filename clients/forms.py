@@ -331,10 +331,10 @@ class ClientForm(ContactRulesMixin, forms.ModelForm):
 
 
 class ClientFilterForm(forms.Form):
-    SORTS = {
-        "name": ("last_name", "first_name"),
-        "newest": ("-created_at",),
-        "updated": ("-updated_at",),
+    SORTS = {  # each ends with the primary key: a page starts after a row (practice.keyset)
+        "name": ("last_name", "first_name", "pk"),
+        "newest": ("-created_at", "-pk"),
+        "updated": ("-updated_at", "-pk"),
     }
 
     q = forms.CharField(label="Search", max_length=100, required=False)

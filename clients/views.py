@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,9 +10,14 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 from django_scopes import scope, scopes_disabled
 
-from practice import audit
+from practice import audit, keyset
 from practice.models import Practice, Practitioner
-from practice.tenancy import get_for_practice, owner_required, practice_required
+from practice.tenancy import (
+    get_for_practice,
+    object_from_query,
+    owner_required,
+    practice_required,
+)
 
 from . import answers, boundaries, erasure, importing, record, services, timeline
 from .forms import (
@@ -50,6 +54,9 @@ def current_client(request, public_id):
 
 @practice_required
 def client_list(request):
+    """The practice's clients a page at a time, by key: ?after= (or ?before=) the public id
+    of the row the page follows (precedes), ?last=1 for the last page; each read from the
+    index of the list's order, and only the columns the list shows."""
     form = ClientFilterForm(request.GET or None)
     clients = Client.objects.filter(practice=request.practice, erased_at=None)
     if form.is_valid():
@@ -63,19 +70,40 @@ def client_list(request):
         if data["intake_pending"]:
             clients = clients.filter(intake_completed_at__isnull=True)
     sort = form.cleaned_data["sort"] if form.is_valid() and form.cleaned_data["sort"] else "name"
-    clients = clients.order_by(*ClientFilterForm.SORTS[sort], "pk")
-    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    order = ClientFilterForm.SORTS[sort]
+    keys = Client.objects.only(*(name.lstrip("-") for name in order))
+    page = keyset.page(
+        clients.only(*LISTED),
+        order,
+        size=PAGE_SIZE,
+        after=object_from_query(request, keys, "after"),
+        before=object_from_query(request, keys, "before"),
+        last=request.GET.get("last") == "1",
+    )
     # Signals are counted for this page's clients only, not the whole practice.
-    page.object_list = boundaries.annotate_counts(list(page.object_list))
-    for client in page.object_list:
+    page.rows = boundaries.annotate_counts(page.rows)
+    for client in page.rows:
         client.boundaries = boundaries.boundary_lines(client, request.practice)
     query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "clients/list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    for name in ("after", "before", "last", "page"):
+        query.pop(name, None)
+    context = {"form": form, "page": page, "count": clients.count(), "query": query.urlencode()}
+    return render(request, "clients/list.html", context)
+
+
+# What the list shows of each client (never the health fields).
+LISTED = (
+    "public_id",
+    "first_name",
+    "last_name",
+    "email",
+    "mobile",
+    "status",
+    "has_red_flags",
+    "intake_completed_at",
+    "created_at",
+    "updated_at",
+)
 
 
 TIMELINE_SHOWN = 40  # the most recent entries on the client page; the rest one click away

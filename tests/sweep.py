@@ -23,7 +23,7 @@ from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
 from practice.models import AuditEvent, Invitation, Membership, Practice, Practitioner, User
-from practice.payments.models import Checkout, Fee, StripeAccount
+from practice.payments.models import Checkout, Fee, Payment, StripeAccount
 from practice.payments.services import record_payment, sell_package
 from practice.tenant_model import TenantModel
 from sessions import availability, booking, booking_views
@@ -750,6 +750,16 @@ QUERY_IDS = {
         "member",
         lambda practice: MembershipFactory(practice=practice).public_id,
     ),
+    "clients:list": ("after", lambda practice: client_of(practice).public_id),
+    "clients:list#before": ("before", lambda practice: client_of(practice).public_id),
+    "payments:list": (
+        "after",
+        lambda practice: (
+            Payment.objects.create(
+                practice=practice, client=client_of(practice), amount=10, method="cash"
+            ).public_id
+        ),
+    ),
 }
 GARBAGE_IDS = ("abc", "None", "null", "1", "0x1f", "%00", "abc\x00", "\x001", "' OR 1=1 --")
 
@@ -757,7 +767,8 @@ GARBAGE_IDS = ("abc", "None", "null", "1", "0x1f", "%00", "abc\x00", "\x001", "'
 # parameters. sweep_filters tries each with NUL and other malformed values.
 FILTERS = {
     "practice:referrals": ("q", "profession", "specialty", "accepting"),
-    "clients:list": ("q", "status", "flags", "intake_pending", "sort", "page"),
+    "clients:list": ("q", "status", "flags", "intake_pending", "sort", "last", "after"),
+    "payments:list": ("after",),
     "followups:list": ("show", "page"),
     "sessions:day": ("date",),
     "sessions:week": ("date",),

@@ -1,9 +1,8 @@
-import datetime
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +12,7 @@ from django_scopes import scope
 
 from clients.models import Client
 from complaints.models import Complaint
-from practice import audit, pdf
+from practice import audit, keyset, pdf
 from practice.tenancy import (
     get_for_practice,
     object_from_query,
@@ -39,47 +38,34 @@ OWED_SHOWN = 25  # those owing longest; the rest are counted
 CLIENT_NAME = ("client__public_id", "client__first_name", "client__last_name")
 
 
-def after_key(key):
-    """The rows after `key` ("2026-11-30.1234": a day and an id) in newest-first order;
-    anything else is no such page."""
-    day, _, pk = key.partition(".")
-    try:
-        day, pk = datetime.date.fromisoformat(day), int(pk)
-    except ValueError:
-        raise Http404("No such page.") from None
-    return Q(paid_on__lt=day) | Q(paid_on=day, pk__lt=pk)
-
-
 LISTED = ("payment_id", "public_id", "number", "kind")  # of each payment's receipts
 
 
 @practice_required
 def payment_list(request):
-    """What is owed across the practice, and the payments newest first, a page at a time:
-    ?before=2026-11-30.1234 (the last row's day and id) is the page after that row, read
-    from the index however far back it is."""
-    payments = Payment.objects.filter(practice=request.practice)
-    before = request.GET.get("before")
-    if before is not None:
-        payments = payments.filter(after_key(before))
-    page = list(
-        payments.select_related("client")
+    """What is owed across the practice, and the payments newest first, a page at a time
+    by key (?after= the public id of the last payment shown: read from the index however
+    far back it is)."""
+    after = object_from_query(request, Payment.objects.only("paid_on"), "after")
+    page = keyset.page(
+        Payment.objects.filter(practice=request.practice)
+        .select_related("client")
         .only("public_id", "amount", "method", "paid_on", "voided_at", *CLIENT_NAME)
-        .prefetch_related(Prefetch("receipts", queryset=Receipt.objects.only(*LISTED)))
-        .order_by("-paid_on", "-pk")[: RECENT + 1]
+        .prefetch_related(Prefetch("receipts", queryset=Receipt.objects.only(*LISTED))),
+        ("-paid_on", "-pk"),
+        size=RECENT,
+        after=after,
     )
-    more = len(page) > RECENT
-    page = page[:RECENT]
-    owed = services.owed_by_clients(request.practice) if before is None else []
+    owed = services.owed_by_clients(request.practice) if after is None else []
     context = {
-        "earlier": f"{page[-1].paid_on:%Y-%m-%d}.{page[-1].pk}" if more else "",
-        "first_page": before is None,
+        "earlier": page.last.public_id if page.has_next else "",
+        "first_page": after is None,
         "owed": owed[:OWED_SHOWN],
         "owed_count": len(owed),
         "owed_more": owed[OWED_SHOWN:],
         "owed_total": sum((row["owed"] for row in owed), services.ZERO),
         "owed_more_total": sum((row["owed"] for row in owed[OWED_SHOWN:]), services.ZERO),
-        "payments": page,
+        "payments": page.rows,
     }
     return render(request, "payments/list.html", context)
 

@@ -67,7 +67,6 @@ def pages_of(practice):
             .values_list("start", flat=True)
             .first()
         )
-        total = Client.objects.filter(practice=practice).count()
         payer = (  # the client with the most payments: the longest balance page
             Client.objects.filter(practice=practice)
             .annotate(paid=Count("payments"))
@@ -75,12 +74,11 @@ def pages_of(practice):
             .first()
         )
         service = open_for_booking(practice)
-    last_page = max(1, -(-total // 25))
     return [
         ("minimal view (yardstick)", reverse("health"), None),
         ("dashboard", reverse("dashboard"), None),
         ("client list, first page", reverse("clients:list"), None),
-        ("client list, last page", f"{reverse('clients:list')}?page={last_page}", None),
+        ("client list, last page", f"{reverse('clients:list')}?last=1", None),
         ("client list, search", f"{reverse('clients:list')}?q={busiest.last_name}", None),
         (
             "client timeline (busiest client)",

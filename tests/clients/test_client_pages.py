@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from clients.forms import ClientFilterForm
 from clients.models import Client, ConsentEvent
 
 from ..factories import ClientFactory
@@ -16,7 +17,7 @@ def test_the_list_searches_filters_and_pages(owner_client, practice, other_pract
 
     def names(**params):
         page = owner_client.get(url, params).context["page"]
-        return [c.full_name for c in page.object_list]
+        return [c.full_name for c in page.rows]
 
     assert names() == ["Ben Reed", "Ada Stone"]
     assert names(q="ada") == ["Ada Stone"]
@@ -33,7 +34,43 @@ def test_the_list_runs_a_fixed_number_of_queries(
     ClientFactory.create_batch(count, practice=practice)
     with django_assert_max_num_queries(7):
         response = owner_client.get(reverse("clients:list"), {"sort": "newest"})
-    assert len(response.context["page"].object_list) == min(count, 25)
+    assert len(response.context["page"].rows) == min(count, 25)
+
+
+@pytest.mark.parametrize("sort", ["name", "newest", "updated"])
+def test_the_list_pages_by_key_each_client_once_and_reads_only_what_it_shows(
+    owner_client, practice, sort
+):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(60):  # names that tie on the last name: the key goes on to the id
+        ClientFactory(practice=practice, first_name=f"Jo{n % 7}", last_name=f"Ng{n % 4}")
+    url = reverse("clients:list")
+    seen, params = [], {"sort": sort}
+    while True:
+        with CaptureQueriesContext(connection) as queries:
+            html = owner_client.get(url, params).content.decode()
+        rows = re.findall(r'href="/clients/([0-9a-f-]{36})/"', html)
+        seen += rows
+        after = re.search(r'after=([0-9a-f-]{36})"', html)
+        if not after:
+            break
+        params = {"sort": sort, "after": after.group(1)}
+    expected = Client.objects.filter(practice=practice).order_by(*ClientFilterForm.SORTS[sort])
+    assert seen == [str(c.public_id) for c in expected]  # all 60, each once, in order
+    listing = [q["sql"] for q in queries.captured_queries if "LIMIT 26" in q["sql"]]
+    assert listing
+    for health in ("private_notes", "red_flags", "allergies", "diagnosis_code", "address"):
+        assert f'"clients_client"."{health}"' not in listing[0]
+
+    last = owner_client.get(url, {"sort": sort, "last": "1"}).content.decode()
+    assert re.findall(r'href="/clients/([0-9a-f-]{36})/"', last) == seen[-25:]
+    before = re.search(r'before=([0-9a-f-]{36})"', last).group(1)
+    previous = owner_client.get(url, {"sort": sort, "before": before}).content.decode()
+    assert re.findall(r'href="/clients/([0-9a-f-]{36})/"', previous) == seen[-50:-25]
 
 
 def test_a_client_is_added_with_consent_recorded(owner_client, owner, practice):

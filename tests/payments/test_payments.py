@@ -18,7 +18,7 @@ from practice.payments import services
 from practice.payments.models import Payment, Receipt
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, ServiceFactory
+from ..factories import AppointmentFactory, ClientFactory, PracticeFactory, ServiceFactory
 
 NOW = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=datetime.UTC)
 
@@ -258,15 +258,21 @@ def test_payments_page_by_the_last_row_and_a_bad_key_is_no_page(owner_client, ow
             paid_on=(NOW - datetime.timedelta(days=days)).date(),
         )
     first = owner_client.get(reverse("payments:list")).content.decode()
-    later = re.search(r'href="\?before=([\d-]+\.\d+)"', first).group(1)
-    second = owner_client.get(reverse("payments:list") + f"?before={later}").content.decode()
+    later = re.search(r'href="\?after=([0-9a-f-]{36})"', first).group(1)
+    second = owner_client.get(reverse("payments:list") + f"?after={later}").content.decode()
 
     shown = [re.findall(r"Receipt (\d+)</a>", page) for page in (first, second)]
     assert [len(numbers) for numbers in shown] == [25, 5]
     assert sorted(map(int, shown[0] + shown[1])) == list(range(1, 31))  # each once
     assert "Earlier payments" in second and "The latest" in second and "Owed" not in second
-    for garbage in ("x", "2026-13-01.4", "2026-11-01.", ".5", "2026-11-01.1e3"):
-        assert owner_client.get(reverse("payments:list") + f"?before={garbage}").status_code == 404
+    elsewhere = Payment.objects.create(
+        practice=PracticeFactory(),
+        client=ClientFactory(),
+        amount=Decimal(1),
+        method="cash",
+    ).public_id
+    for garbage in ("x", "None", "12", str(elsewhere)):
+        assert owner_client.get(reverse("payments:list") + f"?after={garbage}").status_code == 404
 
 
 @time_machine.travel(NOW, tick=False)
