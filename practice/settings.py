@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "practice.security.NoStoreMiddleware",  # after WhiteNoise: static files stay cacheable
+    "practice.front.health.HealthMiddleware",  # /health/ loads no session, no user
     "django.contrib.sessions.middleware.SessionMiddleware",
     "practice.security.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -5,16 +5,20 @@ so the figure is the server's own time. A minimal view (/health/) on the same st
 timed alongside, as the yardstick the budgets are written against.
 """
 
+import re
 import secrets
 import statistics
 import time
 from dataclasses import dataclass
 
+from django.core.handlers.base import BaseHandler
 from django.db import connection
 from django.db.models import Count
+from django.http import HttpResponse
 from django.test import Client as Browser
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
-from django.urls import reverse
+from django.urls import path, reverse
 from django_scopes import scopes_disabled
 
 from clients.models import Client
@@ -75,7 +79,7 @@ def pages_of(practice):
         )
         service = open_for_booking(practice)
     return [
-        ("minimal view (yardstick)", reverse("health"), None),
+        ("minimal view (/health/)", reverse("health"), None),
         ("dashboard", reverse("dashboard"), None),
         ("client list, first page", reverse("clients:list"), None),
         ("client list, last page", f"{reverse('clients:list')}?last=1", None),
@@ -102,10 +106,49 @@ def pages_of(practice):
     ]
 
 
+def bare(request):
+    """The floor: a Django view that runs no query, reached through no middleware."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+urlpatterns = [path("", bare)]  # the bare floor's URLconf (this module)
+
+
+def bare_floor():
+    """A function that sends one request to `bare` through Django's handler, with no
+    middleware: what a request costs the framework itself."""
+    handler = BaseHandler()
+    with override_settings(MIDDLEWARE=[]):
+        handler.load_middleware()
+    factory = RequestFactory()
+
+    def hit():
+        request = factory.get("/")
+        request.urlconf = __name__
+        return handler.get_response(request)
+
+    return hit
+
+
+def timing(name, url, timings, queries, status):
+    timings = sorted(timings)
+    return PageTiming(
+        name=name,
+        url=url,
+        median_ms=statistics.median(timings),
+        p90_ms=timings[int(len(timings) * 0.9) - 1],
+        queries=queries,
+        status=status,
+    )
+
+
 def time_pages(practice, owner, repeat=30, warmup=3):
-    """Median and p90 server time per page, and the queries one request runs."""
+    """Median and p90 server time per page, and the queries one request runs; first the
+    bare floor, timed interleaved with every page (a request to it after each request to
+    a page), so both see the machine as it was."""
     browser = Browser()
     browser.force_login(owner)
+    floor, floor_times = bare_floor(), []
     results = []
     with override_settings(ALLOWED_HOSTS=["*"], RATELIMIT_ENABLE=False):
         for name, url, post in pages_of(practice):
@@ -118,24 +161,18 @@ def time_pages(practice, owner, repeat=30, warmup=3):
 
             for _ in range(warmup):
                 hit()
+                floor()
             for _ in range(repeat):
                 started = time.perf_counter()
                 status = hit().status_code
                 timings.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                floor()
+                floor_times.append((time.perf_counter() - started) * 1000)
             with CaptureQueriesContext(connection) as queries:
                 hit()
-            timings.sort()
-            results.append(
-                PageTiming(
-                    name=name,
-                    url=url,
-                    median_ms=statistics.median(timings),
-                    p90_ms=timings[int(len(timings) * 0.9) - 1],
-                    queries=len(queries),
-                    status=status,
-                )
-            )
-    return results
+            results.append(timing(name, url, timings, len(queries), status))
+    return [timing("bare Django view (floor)", "", floor_times, 0, 200), *results]
 
 
 def slowest_query(owner, urls):
@@ -167,3 +204,47 @@ def database_ms(plan):
         for line in plan.splitlines()
         if line.startswith(("Planning Time:", "Execution Time:"))
     )
+
+
+# The lists whose plan `make bench` checks, with the index the README says each reads.
+LIST_INDEXES = {
+    "client list, first page": "client_by_name",
+    "client list, last page": "client_by_name",
+    "client list, search": "client_search_",  # the trigram indexes, one per column
+}
+
+
+def list_plans(owner, pages):
+    """For each list of LIST_INDEXES: the indexes its page query reads (EXPLAIN), whether
+    the one the README names is among them, and its page query's database time. Needs
+    PostgreSQL."""
+    browser = Browser()
+    browser.force_login(owner)
+    found = {}
+    urls = {page.name: page.url for page in pages}
+    for name, expected in LIST_INDEXES.items():
+        with override_settings(ALLOWED_HOSTS=["*"]), CaptureQueriesContext(connection) as seen:
+            browser.get(urls[name], secure=True)
+        [sql] = [
+            q["sql"]
+            for q in seen.captured_queries
+            if q["sql"].startswith("SELECT")
+            and '"clients_client"."public_id"' in q["sql"]
+            and "LIMIT" in q["sql"]
+        ][:1]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        indexes = sorted(
+            set(
+                re.findall(r"(?:Index|Index Only) Scan(?: Backward)? using (\S+)", plan)
+                + re.findall(r"Bitmap Index Scan on (\S+)", plan)
+            )
+        )
+        found[name] = {
+            "indexes": indexes,
+            "expected": expected,
+            "uses_expected": any(index.startswith(expected) for index in indexes),
+            "database_ms": round(database_ms(plan), 2),
+        }
+    return found

@@ -121,3 +121,12 @@ def test_a_server_without_backups_is_warned_by_check_deploy(settings):
 
     settings.BACKUP_GPG_RECIPIENT = "backups@practice.example"
     assert backups_configured(None) == []
+
+
+def test_a_poll_of_the_health_page_loads_no_session_and_runs_at_most_one_query(
+    owner_client, backups_on, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(1):
+        response = owner_client.get("/health/")  # with a signed-in member's cookie
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert owner_client.get("/health/backups/").status_code in (200, 503)

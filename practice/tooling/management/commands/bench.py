@@ -31,6 +31,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--neighbour-clients", type=int, default=150)
         parser.add_argument("--repeat", type=int, default=30, help="Requests per page.")
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=3,
+            help="Times each figure is measured: the table gives the median and the spread.",
+        )
         parser.add_argument("--rows", type=int, default=10_000, help="Due follow-ups.")
         parser.add_argument("--users", type=int, default=50, help="Load-run users.")
         parser.add_argument("--seconds", type=int, default=60, help="Load-run length.")
@@ -48,31 +54,56 @@ class Command(BaseCommand):
             figures["data"] = self.sizes(practice)
             figures["others"] = self.others(practice)
 
-        self.say("Timing pages ...")
-        pages = benchmarks.time_pages(practice, owner, repeat=options["repeat"])
-        yardstick = pages[0].median_ms
-        figures["pages"] = [
-            page.__dict__ | {"times_minimal_view": round(page.median_ms / yardstick, 1)}
-            for page in pages
+        rounds = options["rounds"]
+        self.say(f"Timing pages, {rounds} rounds ...")
+        by_round = [
+            benchmarks.time_pages(practice, owner, repeat=options["repeat"]) for _ in range(rounds)
         ]
+        figures["bare"], *figures["pages"] = [
+            across([round_[n] for round_ in by_round]) for n in range(len(by_round[0]))
+        ]
+        floor = figures["bare"]["median_ms"]
+        minimal = figures["pages"][0]["median_ms"]
+        for page in figures["pages"]:
+            page["times_bare"] = round(page["median_ms"] / floor, 1)
+            page["times_minimal_view"] = round(page["median_ms"] / minimal, 1)
         if connection.vendor == "postgresql":
-            urls = {page.url: page.name for page in pages[1:]}  # not the yardstick
+            pages = by_round[-1]
+            urls = {page.url: page.name for page in pages[2:]}  # not the floors
             url, sql, plan = benchmarks.slowest_query(owner, urls)
             figures["slowest_query"] = {"page": urls[url], "sql": sql, "plan": plan}
+            figures["lists"] = benchmarks.list_plans(owner, pages)
+        named = {page["name"]: page for page in figures["pages"]}
+        figures["last_page_to_first"] = round(
+            named["client list, last page"]["median_ms"]
+            / named["client list, first page"]["median_ms"],
+            2,
+        )
 
-        self.say("Dispatching due follow-ups ...")
-        sent, seconds = dispatcher_rate(options["rows"])
+        self.say(f"Dispatching due follow-ups, {rounds} rounds ...")
+        runs = [dispatcher_rate(options["rows"]) for _ in range(rounds)]
+        rates = sorted(sent / seconds for sent, seconds in runs)
+        sent, seconds = runs[-1]
         figures["dispatcher"] = {
             "rows": options["rows"],
             "sent": sent,
             "seconds": seconds,
-            "per_second": round(sent / seconds),
+            "per_second": round(statistics.median(rates)),
+            "per_second_spread": [
+                round(rates[0]),
+                round(statistics.median(rates)),
+                round(rates[-1]),
+            ],
         }
 
         self.say("Rendering incident reports ...")
         figures["incident_report"] = {
-            str(size): {"median_seconds": round(median, 2), "pages": pages_count}
-            for size, (median, pages_count) in report_times((10, 50)).items()
+            str(size): {
+                "median_seconds": round(statistics.median(times), 2),
+                "spread_seconds": [round(min(times), 2), round(max(times), 2)],
+                "pages": pages_count,
+            }
+            for size, (times, pages_count) in report_times((10, 50), repeat=rounds).items()
         }
 
         if connection.vendor == "postgresql" and not options["skip_backup"]:
@@ -164,21 +195,41 @@ class Command(BaseCommand):
             f"Sharing the database with {others['practices']} other practices: "
             f"{others['clients']:,} clients, {others['appointments']:,} appointments\n"
         )
-        write(f"{'Page':<36} {'median ms':>10} {'p90 ms':>8} {'x minimal':>10} {'queries':>8}")
+        rounds = len(figures["bare"]["round_medians_ms"])
+        write(f"Medians of {rounds} rounds, with the lowest and highest round's median.")
+        write(
+            f"{'Page':<38} {'median ms':>9} {'(min-max)':>15} {'p90 ms':>7} {'x bare':>7} "
+            f"{'x /health/':>10} {'queries':>7}"
+        )
+        bare = figures["bare"]
+        write(
+            f"{bare['name']:<38} {bare['median_ms']:>9.2f} {spread(bare):>15} "
+            f"{bare['p90_ms']:>7.2f} {1.0:>7.1f} {'':>10} {0:>7}"
+        )
         for page in figures["pages"]:
             write(
-                f"{page['name']:<36} {page['median_ms']:>10.2f} {page['p90_ms']:>8.2f} "
-                f"{page['times_minimal_view']:>10.1f} {page['queries']:>8}"
+                f"{page['name']:<38} {page['median_ms']:>9.2f} {spread(page):>15} "
+                f"{page['p90_ms']:>7.2f} {page['times_bare']:>7.1f} "
+                f"{page['times_minimal_view']:>10.1f} {page['queries']:>7}"
+            )
+        write(f"\nClient list, last page / first page: {figures['last_page_to_first']}")
+        for name, plan in figures.get("lists", {}).items():
+            verdict = "as the README says" if plan["uses_expected"] else "NOT the README's index"
+            write(
+                f"  {name}: reads {', '.join(plan['indexes']) or 'no index'} "
+                f"({verdict}), {plan['database_ms']} ms in the database"
             )
         dispatcher = figures["dispatcher"]
+        low, median, high = dispatcher["per_second_spread"]
         write(
-            f"\nDispatcher: {dispatcher['sent']:,} of {dispatcher['rows']:,} sent in "
-            f"{dispatcher['seconds']:.2f} s = {dispatcher['per_second']} per second"
+            f"\nDispatcher: {dispatcher['sent']:,} of {dispatcher['rows']:,} sent (last round "
+            f"{dispatcher['seconds']:.2f} s); {median} per second ({low}-{high})"
         )
         for size, report in figures["incident_report"].items():
+            low, high = report["spread_seconds"]
             write(
                 f"Incident report, {size} sessions: {report['median_seconds']:.2f} s "
-                f"(median of 3), {report['pages']} pages"
+                f"({low:.2f}-{high:.2f}), {report['pages']} pages"
             )
         if backup := figures.get("backup"):
             write(
@@ -202,8 +253,24 @@ class Command(BaseCommand):
             write(f"\nSlowest query of all these pages ({slowest['page']}):")
             write(slowest["sql"])
             write(slowest["plan"])
-        medians = [p["times_minimal_view"] for p in figures["pages"][1:]]
-        write(f"\n(median of pages vs minimal view: {statistics.median(medians):.1f}x)")
+        medians = [p["times_bare"] for p in figures["pages"][1:]]
+        write(f"\n(median of pages vs the bare floor: {statistics.median(medians):.1f}x)")
+
+
+def across(timings):
+    """One page's figures over the rounds: the median round's, and every round's median."""
+    medians = sorted(timing.median_ms for timing in timings)
+    middle = sorted(timings, key=lambda timing: timing.median_ms)[len(timings) // 2]
+    return middle.__dict__ | {
+        "median_ms": round(statistics.median(medians), 2),
+        "p90_ms": round(middle.p90_ms, 2),
+        "round_medians_ms": [round(value, 2) for value in medians],
+    }
+
+
+def spread(page):
+    rounds = page["round_medians_ms"]
+    return f"({rounds[0]:.1f}-{rounds[-1]:.1f})"
 
 
 def analyze():
