@@ -92,3 +92,45 @@ def run(practice):
         sent = dispatch.dispatch(time_budget=3600, practice=practice)
         elapsed = time.perf_counter() - started
     return sent, elapsed
+
+
+def drain_in_background(rows=10_000, clients=1_000, niceness=10):
+    """A dispatcher process sending `rows` due follow-ups of a throwaway practice, at the
+    worker's CPU priority (`nice`, as the Procfile runs the worker), while something else
+    is measured. Returns (process, cleanup): call cleanup() when done."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    with scopes_disabled():
+        practice = Practice.objects.create(name="Benchmark practice (temporary)")
+        seed(practice, rows, clients)
+    code = (
+        "import django; django.setup(); "
+        "from django_scopes import scopes_disabled; "
+        "from followups import benchmarks; from practice.models import Practice; "
+        "scopes_disabled().__enter__(); "
+        f"print(benchmarks.run(Practice.objects.get(pk={practice.pk})))"
+    )
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        ["nice", "-n", str(niceness), sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "practice.settings"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def cleanup():
+        if process.poll() is None:
+            process.terminate()
+            process.wait(30)
+        with scopes_disabled():
+            sent = FollowUp.objects.filter(practice=practice, status="sent").count()
+            FollowUp.objects.filter(practice=practice).delete()
+            Client.objects.filter(practice=practice).delete()
+            practice.delete()
+        return sent
+
+    return process, cleanup

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from complaints.benchmarks import report_times
-from followups.benchmarks import dispatcher_rate
+from followups.benchmarks import dispatcher_rate, drain_in_background
 from practice.models import Membership, Practice
 from practice.tooling import backup_bench, benchmarks, loadtest, seeding
 
 BENCH_PRACTICE = "Benchmark practice"
+WORKER_NICE = 10  # as practice/Procfile runs the worker
 NEIGHBOUR = "Neighbouring practice"  # other tenants of the same installation
 
 
@@ -115,6 +116,23 @@ class Command(BaseCommand):
             figures["load"] = loadtest.load_run(
                 practice, owner.email, password, users=options["users"], seconds=options["seconds"]
             )
+            self.say(
+                f"Load run again while a dispatcher at the worker's priority (nice "
+                f"{WORKER_NICE}) sends {options['rows']:,} due messages ..."
+            )
+            _worker, cleanup = drain_in_background(options["rows"], niceness=WORKER_NICE)
+            try:
+                busy = loadtest.load_run(
+                    practice,
+                    owner.email,
+                    password,
+                    users=options["users"],
+                    seconds=options["seconds"],
+                )
+            finally:
+                sent_meanwhile = cleanup()
+            busy |= {"worker_sent": sent_meanwhile, "worker_niceness": WORKER_NICE}
+            figures["load"]["with_worker"] = busy
 
         output = Path(options["output"])
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -249,6 +267,16 @@ class Command(BaseCommand):
                     f"  {kind:<20} {row['count']:>6} requests ({row['per_second']}/s), "
                     f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms"
                 )
+            if busy := load.get("with_worker"):
+                write(
+                    f"With the worker busy (nice {busy['worker_niceness']}, "
+                    f"{busy['worker_sent']:,} messages sent meanwhile): {busy['errors']} errors"
+                )
+                for kind, row in busy["requests"].items():
+                    write(
+                        f"  {kind:<20} {row['count']:>6} requests ({row['per_second']}/s), "
+                        f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms"
+                    )
         if slowest := figures.get("slowest_query"):
             write(f"\nSlowest query of all these pages ({slowest['page']}):")
             write(slowest["sql"])
