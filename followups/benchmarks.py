@@ -99,6 +99,7 @@ def drain_in_background(rows=10_000, clients=1_000, niceness=10):
     worker's CPU priority (`nice`, as the Procfile runs the worker), while something else
     is measured. Returns (process, cleanup): call cleanup() when done."""
     import os
+    import shutil
     import subprocess
     import sys
 
@@ -115,7 +116,7 @@ def drain_in_background(rows=10_000, clients=1_000, niceness=10):
         f"print(benchmarks.run(Practice.objects.get(pk={practice.pk})))"
     )
     process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
-        ["nice", "-n", str(niceness), sys.executable, "-c", code],
+        [shutil.which("nice") or "/usr/bin/nice", "-n", str(niceness), sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=os.environ | {"DJANGO_SETTINGS_MODULE": "practice.settings"},
         stdout=subprocess.PIPE,
