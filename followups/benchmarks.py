@@ -4,8 +4,13 @@ import contextlib
 import datetime
 import io
 import logging
+import os
+import shutil
+import subprocess
+import sys
 import time
 
+from django.conf import settings
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -98,13 +103,6 @@ def drain_in_background(rows=10_000, clients=1_000, niceness=10):
     """A dispatcher process sending `rows` due follow-ups of a throwaway practice, at the
     worker's CPU priority (`nice`, as the Procfile runs the worker), while something else
     is measured. Returns (process, cleanup): call cleanup() when done."""
-    import os
-    import shutil
-    import subprocess
-    import sys
-
-    from django.conf import settings
-
     with scopes_disabled():
         practice = Practice.objects.create(name="Benchmark practice (temporary)")
         seed(practice, rows, clients)
