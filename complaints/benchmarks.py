@@ -2,7 +2,9 @@
 
 import datetime
 import time
+import tracemalloc
 
+import weasyprint
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -15,9 +17,46 @@ from sessions import services as session_services
 from sessions.models import Appointment, NoteArea, SessionNote
 
 
+def plain_document(pages):
+    """A text-heavy document of exactly `pages` A4 pages in the report's font and size: the
+    floor for the report (what WeasyPrint itself takes for that much text)."""
+    sentence = (
+        "The client reported soreness in the lower back after the session and was advised "
+        "to rest, apply heat and call if it did not ease within two days. "
+    )
+    page = "".join(f"<p>{sentence * 3}</p>" for _ in range(9))
+    sections = "".join(f'<section class="page">{page}</section>' for _ in range(pages))
+    return (
+        "<!doctype html><html><head><style>@page { size: A4; margin: 18mm } "
+        'body { font-family: "DejaVu Sans", sans-serif; font-size: 9.5pt; line-height: 1.4 } '
+        ".page { page-break-after: always } .page:last-child { page-break-after: auto }"
+        f"</style></head><body>{sections}</body></html>"
+    )
+
+
+def plain_times(pages, repeat=3):
+    """Seconds of each of `repeat` renders of plain_document(pages), and its page count."""
+    html, timings, count = plain_document(pages), [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        count = len(weasyprint.HTML(string=html).render().pages)
+        timings.append(time.perf_counter() - started)
+    return timings, count
+
+
+def peak_memory(render):
+    """The Python heap's peak while `render()` runs, in MB (tracemalloc)."""
+    tracemalloc.start()
+    try:
+        render()
+        return round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+    finally:
+        tracemalloc.stop()
+
+
 def report_times(sizes=(10, 50), repeat=3):
-    """{size: (seconds of each of `repeat` renders, pages)} for an incident report with that
-    many sessions.
+    """{size: {"seconds": [each of `repeat` renders], "pages": n, "peak_mb": heap peak}}
+    for an incident report with that many sessions.
 
     Everything is made inside a transaction that is rolled back."""
     results = {}
@@ -30,8 +69,9 @@ def report_times(sizes=(10, 50), repeat=3):
                     started = time.perf_counter()
                     _, pages = reports.render_pdf(incident)
                     timings.append(time.perf_counter() - started)
+                peak = peak_memory(lambda incident=incident: reports.render_pdf(incident))
             transaction.set_rollback(True)  # leave nothing behind
-        results[size] = (timings, pages)
+        results[size] = {"seconds": timings, "pages": pages, "peak_mb": peak}
     return results
 
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from complaints.benchmarks import report_times
+from complaints.benchmarks import plain_times, report_times
 from followups.benchmarks import dispatcher_rate, drain_in_background
 from practice.models import Membership, Practice
 from practice.tooling import backup_bench, benchmarks, loadtest, seeding
@@ -98,14 +98,25 @@ class Command(BaseCommand):
         }
 
         self.say("Rendering incident reports ...")
-        figures["incident_report"] = {
-            str(size): {
+        figures["incident_report"] = {}
+        for size, report in report_times((10, 50), repeat=rounds).items():
+            times = report["seconds"]
+            plain, plain_pages = plain_times(report["pages"], repeat=rounds)
+            per_second = report["pages"] / statistics.median(times)
+            plain_per_second = plain_pages / statistics.median(plain)
+            figures["incident_report"][str(size)] = {
                 "median_seconds": round(statistics.median(times), 2),
                 "spread_seconds": [round(min(times), 2), round(max(times), 2)],
-                "pages": pages_count,
+                "pages": report["pages"],
+                "pages_per_second": round(per_second, 1),
+                "peak_python_mb": report["peak_mb"],
+                "plain_pages": plain_pages,
+                "plain_pages_per_second": round(plain_per_second, 1),
+                "ratio_to_plain": round(per_second / plain_per_second, 2),
             }
-            for size, (times, pages_count) in report_times((10, 50), repeat=rounds).items()
-        }
+        figures["incident_report"]["ratio_to_plain"] = figures["incident_report"]["50"][
+            "ratio_to_plain"
+        ]
 
         if connection.vendor == "postgresql" and not options["skip_backup"]:
             self.say("Backing up the whole database and restoring it onto a new one ...")
@@ -244,10 +255,15 @@ class Command(BaseCommand):
             f"{dispatcher['seconds']:.2f} s); {median} per second ({low}-{high})"
         )
         for size, report in figures["incident_report"].items():
+            if size == "ratio_to_plain":
+                continue
             low, high = report["spread_seconds"]
             write(
                 f"Incident report, {size} sessions: {report['median_seconds']:.2f} s "
-                f"({low:.2f}-{high:.2f}), {report['pages']} pages"
+                f"({low:.2f}-{high:.2f}), {report['pages']} pages, "
+                f"{report['pages_per_second']} pages/s; plain text of {report['plain_pages']} "
+                f"pages {report['plain_pages_per_second']} pages/s: ratio "
+                f"{report['ratio_to_plain']}; Python heap peak {report['peak_python_mb']} MB"
             )
         if backup := figures.get("backup"):
             write(
