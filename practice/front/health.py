@@ -3,7 +3,8 @@ session, the user and their practice are looked up: a load balancer polls them o
 a poll should cost what the check itself costs (at most one query), whoever's cookie it
 carries."""
 
-from django.urls import reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 
 from . import views
 
@@ -11,15 +12,24 @@ from . import views
 class HealthMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.views = None
+        self.paths = {}  # URLconf -> {path: view}; found once per URLconf
 
     def __call__(self, request):
-        if self.views is None:  # the URLconf is loaded by now
-            self.views = {
-                reverse("health"): views.health,
-                reverse("health_backups"): views.health_backups,
-            }
-        view = self.views.get(request.path_info)
+        urlconf = getattr(request, "urlconf", settings.ROOT_URLCONF)
+        if urlconf not in self.paths:
+            self.paths[urlconf] = health_paths(urlconf)
+        view = self.paths[urlconf].get(request.path_info)
         if view is not None and request.method in ("GET", "HEAD"):
             return view(request)
         return self.get_response(request)
+
+
+def health_paths(urlconf):
+    """Where the health pages are in `urlconf` (none, in a URLconf without them)."""
+    found = {}
+    for name, view in (("health", views.health), ("health_backups", views.health_backups)):
+        try:
+            found[reverse(name, urlconf=urlconf)] = view
+        except NoReverseMatch:
+            pass
+    return found
