@@ -3,6 +3,8 @@ session, the user and their practice are looked up: a load balancer polls them o
 a poll should cost what the check itself costs (at most one query), whoever's cookie it
 carries."""
 
+import contextlib
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
@@ -28,8 +30,6 @@ def health_paths(urlconf):
     """Where the health pages are in `urlconf` (none, in a URLconf without them)."""
     found = {}
     for name, view in (("health", views.health), ("health_backups", views.health_backups)):
-        try:
+        with contextlib.suppress(NoReverseMatch):
             found[reverse(name, urlconf=urlconf)] = view
-        except NoReverseMatch:
-            pass
     return found
