@@ -57,6 +57,42 @@ def held(client, days_ago, price="60.00"):
     )
 
 
+def open_for_booking(practice, owner, settings, live_server, *, price):
+    """Clients book online every day from 08:00 to 20:00, at `price`."""
+    settings.SITE_URL = live_server.url
+    practice.online_booking = True
+    practice.save()
+    for weekday in range(7):
+        WorkingHours.objects.create(
+            practice=practice,
+            therapist=owner,
+            weekday=weekday,
+            starts=datetime.time(8),
+            ends=datetime.time(20),
+        )
+    Service.objects.filter(practice=practice).update(
+        bookable_online=True, min_notice_hours=30, horizon_days=14, price=price
+    )
+
+
+def choose_a_time(phone, live_server, practice, first, last, email):
+    """A new client on the booking page: the first free time, their details typed."""
+    phone.goto(f"{live_server.url}/p/{practice.slug}/book/")
+    phone.get_by_role("link", name=re.compile("Massage, 60 minutes")).click()
+    phone.locator("a.time-choice").first.click()
+    phone.get_by_label("First name").fill(first)
+    phone.get_by_label("Last name").fill(last)
+    phone.get_by_role("textbox", name="E-mail").fill(email)
+    phone.get_by_label("Mobile number").fill("07911 654321")
+
+
+def open_confirmation_link(phone):
+    """The link of the "confirm your massage" e-mail, opened on the phone."""
+    dispatch.dispatch()
+    ask = next(m for m in mail.outbox if m.subject.startswith("Confirm your massage"))
+    phone.goto(re.search(r"(http://\S+/h/[\w-]+/)", ask.body).group(1))
+
+
 def open_payments(desk, live_server, client):
     desk.goto(f"{live_server.url}{reverse('payments:client', args=[client.public_id])}")
 
@@ -90,20 +126,7 @@ def test_a_package_of_five_over_three_sessions(desk, live_server, practice, scre
 def test_a_group_discount_code_given_by_a_new_client_booking_online(
     desk, browser, live_server, practice, owner, settings, screenshot
 ):
-    settings.SITE_URL = live_server.url
-    practice.online_booking = True
-    practice.save()
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(20),
-        )
-    Service.objects.filter(practice=practice).update(
-        bookable_online=True, min_notice_hours=30, horizon_days=14, price=Decimal("65.00")
-    )
+    open_for_booking(practice, owner, settings, live_server, price=Decimal("65.00"))
     desk.goto(f"{live_server.url}{reverse('payments:voucher_create')}")
     desk.get_by_label("How many codes").fill("4")
     desk.get_by_label("Worth (an amount)").fill("25")
@@ -113,13 +136,7 @@ def test_a_group_discount_code_given_by_a_new_client_booking_online(
     code = Voucher.objects.filter(practice=practice).first().code
 
     phone = browser.new_page(**PHONE)
-    phone.goto(f"{live_server.url}/p/{practice.slug}/book/")
-    phone.get_by_role("link", name=re.compile("Massage, 60 minutes")).click()
-    phone.locator("a.time-choice").first.click()
-    phone.get_by_label("First name").fill("Lena")
-    phone.get_by_label("Last name").fill("Berg")
-    phone.get_by_role("textbox", name="E-mail").fill("lena.berg@example.com")
-    phone.get_by_label("Mobile number").fill("07911 654321")
+    choose_a_time(phone, live_server, practice, "Lena", "Berg", "lena.berg@example.com")
     phone.get_by_label("Gift card or offer code, if you have one").fill("NOPE-1234")
     phone.get_by_role("button", name=re.compile("Book")).click()
     expect(phone.get_by_text("We do not know this code")).to_be_visible()
@@ -127,9 +144,7 @@ def test_a_group_discount_code_given_by_a_new_client_booking_online(
     phone.get_by_label("Gift card or offer code, if you have one").fill(code.lower())
     phone.get_by_role("button", name=re.compile("Book")).click()
     expect(phone.get_by_role("heading", name="Almost done: check your e-mail")).to_be_visible()
-    dispatch.dispatch()
-    ask = next(m for m in mail.outbox if m.subject.startswith("Confirm your massage"))
-    phone.goto(re.search(r"(http://\S+/h/[\w-]+/)", ask.body).group(1))
+    open_confirmation_link(phone)
     phone.get_by_role("button", name="Confirm").click()
     expect(phone.get_by_role("heading", name="You are booked")).to_be_visible()
 
@@ -212,20 +227,7 @@ def test_a_refund_from_a_complaints_offer(desk, live_server, practice, owner, sc
 def test_a_deposit_paid_on_stripes_page_and_reported_twice_books_once(
     browser, live_server, practice, owner, settings
 ):
-    settings.SITE_URL = live_server.url
-    practice.online_booking = True
-    practice.save()
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(20),
-        )
-    Service.objects.filter(practice=practice).update(
-        bookable_online=True, min_notice_hours=30, horizon_days=14, price=Decimal("70.00")
-    )
+    open_for_booking(practice, owner, settings, live_server, price=Decimal("70.00"))
     with FakeStripe() as stripe:
         settings.STRIPE_API_BASE = settings.STRIPE_CHECKOUT_ORIGIN = stripe.base
         StripeAccount.objects.create(
@@ -236,17 +238,9 @@ def test_a_deposit_paid_on_stripes_page_and_reported_twice_books_once(
             deposit=Decimal("20.00"),
         )
         phone = browser.new_page(**PHONE)
-        phone.goto(f"{live_server.url}/p/{practice.slug}/book/")
-        phone.get_by_role("link", name=re.compile("Massage, 60 minutes")).click()
-        phone.locator("a.time-choice").first.click()
-        phone.get_by_label("First name").fill("Noor")
-        phone.get_by_label("Last name").fill("Haddad")
-        phone.get_by_role("textbox", name="E-mail").fill("noor@example.com")
-        phone.get_by_label("Mobile number").fill("07911 222333")
+        choose_a_time(phone, live_server, practice, "Noor", "Haddad", "noor@example.com")
         phone.get_by_role("button", name=re.compile("Book")).click()
-        dispatch.dispatch()
-        ask = next(m for m in mail.outbox if m.subject.startswith("Confirm your massage"))
-        phone.goto(re.search(r"(http://\S+/h/[\w-]+/)", ask.body).group(1))
+        open_confirmation_link(phone)
         expect(phone.get_by_text(re.compile("takes £20.00 now by card"))).to_be_visible()
         phone.screenshot(path=ARTIFACTS / "deposit-confirm-page.png", full_page=True)
         phone.get_by_role("button", name="Pay £20.00 and book").click()
