@@ -288,8 +288,9 @@ def settle(account, checkout, intent_id, amount_total):
         amounts = {}
         for pk, part in checkout.parts.items():
             session = sessions.get(int(pk))
-            if session is not None and min(Decimal(part), session.owed) > 0:
-                amounts[session] = min(Decimal(part), session.owed)
+            still = min(Decimal(part), session.owed) if session is not None else 0
+            if still > 0:
+                amounts[session] = still
     payment, _ = services.record_payment(
         client,
         by=None,
@@ -362,7 +363,7 @@ def charge_fee(fee, *, by):
     account = account_for(fee.practice)
     if card is None or account is None:
         raise ValidationError("This client has no card saved for fees.")
-    [owed] = [s for s in services.owed_sessions(client) if s.pk == fee.appointment_id] or [None]
+    owed = services.owed_session(client, fee.appointment_id)
     if owed is None or fee.waived_at:
         raise ValidationError("Nothing is owed for this fee.")
     params = {
@@ -391,7 +392,7 @@ def record_fee_payment(fee, intent_id, *, by, amount=None):
     if existing.exists():
         return existing.get()
     client = fee.appointment.client
-    [owed] = [s for s in services.owed_sessions(client) if s.pk == fee.appointment_id] or [None]
+    owed = services.owed_session(client, fee.appointment_id)
     if owed is None:
         return None
     payment, _ = services.record_payment(

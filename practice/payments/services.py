@@ -159,6 +159,12 @@ def owed_sessions(client):
     return owed
 
 
+def owed_session(client, appointment_id):
+    """The client's session `appointment_id` as owed_sessions gives it, or None when
+    nothing is owed for it."""
+    return next((s for s in owed_sessions(client) if s.pk == appointment_id), None)
+
+
 def owed_by_clients(practice):
     """Every client who owes for sessions, with how much and since when (one query)."""
     sessions = paid_for(
@@ -456,7 +462,7 @@ def use_package(package, session, *, by):
     [current] = [p for p in packages_of(locked.client) if p.pk == locked.pk]
     if not usable_for(current, session):
         raise ValidationError("This package cannot pay for this session.")
-    [owed] = [s for s in owed_sessions(locked.client) if s.pk == session.pk] or [None]
+    owed = owed_session(locked.client, session.pk)
     if owed is None or owed.status != Appointment.Status.COMPLETED or owed.paid > 0:
         raise ValidationError("Only a session held and not paid at all can come from a package.")
     PackageUse.objects.create(practice=locked.practice, package=locked, appointment=session, by=by)
