@@ -354,3 +354,48 @@ def test_a_dispatch_for_one_practice_leaves_the_others_due_rows_alone(practice, 
     mine.refresh_from_db()
     theirs.refresh_from_db()
     assert (mine.status, theirs.status) == ("sent", "scheduled")
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="one statement per message")
+def test_each_outcome_is_written_with_the_next_rows_lease_check_and_none_is_left_unwritten(
+    settings,
+):
+    from ..factories import MembershipFactory
+
+    settings.QUIET_HOURS = (24, 0)
+    practice = MembershipFactory().practice
+    kinds = [Kind.COMPLAINT] * 3 + ["expired", Kind.COMPLAINT, "check-in", Kind.COMPLAINT]
+    rows = []
+    for n, kind in enumerate(kinds):
+        client = ClientFactory(practice=practice, email=f"c{n}@example.com", email_consent=True)
+        due = NOON - datetime.timedelta(minutes=10 - n)
+        if kind == "check-in":  # its first render makes a token, in a transaction of its own
+            rows.append(checkin_for(client))
+            FollowUp.objects.filter(pk=rows[-1].pk).update(due_at=due)
+        elif kind == "expired":  # skipped, with an outcome of its own
+            rows.append(FollowUpFactory(client=client, kind=Kind.COMPLAINT, due_at=due))
+            FollowUp.objects.filter(pk=rows[-1].pk).update(expires_at=NOON)
+        else:
+            rows.append(FollowUpFactory(client=client, kind=kind, due_at=due))
+    statements = []
+
+    def counting(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counting):
+        assert dispatch.dispatch() == 6
+    connection.close()
+
+    assert [FollowUp.objects.get(pk=row.pk).status for row in rows] == [
+        *[Status.SENT] * 3,
+        Status.SKIPPED,
+        *[Status.SENT] * 3,
+    ]
+    logged = Attempt.objects.filter(ok=True).values_list("followup", flat=True)
+    assert sorted(logged) == sorted(row.pk for row in rows if row.pk != rows[3].pk)
+    assert len(mail.outbox) == 6
+    # Where one sent message follows another, its outcome rides on the next lease check.
+    together = [sql for sql in statements if "held AS" in sql]
+    assert len(together) == 3  # rows 2 and 3 after 1 and 2, 7 after 6 (5's went before 6)
