@@ -11,13 +11,14 @@ import sys
 import time
 
 from django.conf import settings
+from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from clients.models import Client
 from followups import dispatch
-from followups.models import FollowUp, Kind
+from followups.models import Attempt, FollowUp, Kind
 from practice.models import Practice
 
 
@@ -48,6 +49,18 @@ def dispatcher_rate(rows=10_000, clients=1_000):
             FollowUp.objects.filter(practice=practice).delete()
             Client.objects.filter(practice=practice).delete()
             practice.delete()
+            vacuum()
+
+
+def vacuum():
+    """Clear away the rows a run deleted (PostgreSQL), so that each run starts from the
+    table the one before it found, not from its dead rows, as autovacuum would in time."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [model._meta.db_table for model in (FollowUp, Attempt, Client)]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
 
 
 def seed(practice, rows, clients):
@@ -130,6 +143,7 @@ def drain_in_background(rows=10_000, clients=1_000, niceness=10):
             FollowUp.objects.filter(practice=practice).delete()
             Client.objects.filter(practice=practice).delete()
             practice.delete()
+        vacuum()
         return sent
 
     return process, cleanup

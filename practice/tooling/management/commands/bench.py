@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 from complaints.benchmarks import plain_times, report_times
 from followups.benchmarks import dispatcher_rate, drain_in_background
 from practice.models import Membership, Practice
-from practice.tooling import backup_bench, benchmarks, loadtest, seeding
+from practice.tooling import backup_bench, benchmarks, celery_floor, loadtest, seeding
 
 BENCH_PRACTICE = "Benchmark practice"
 WORKER_NICE = 10  # as practice/Procfile runs the worker
@@ -81,8 +81,12 @@ class Command(BaseCommand):
             2,
         )
 
-        self.say(f"Dispatching due follow-ups, {rounds} rounds ...")
-        runs = [dispatcher_rate(options["rows"]) for _ in range(rounds)]
+        self.say(f"Dispatching due follow-ups, {rounds} rounds, each beside raw Celery ...")
+        runs, floor = [], []
+        for _ in range(rounds):  # interleaved, so both see the machine as it was
+            runs.append(dispatcher_rate(options["rows"]))
+            if settings.CELERY_BROKER_URL.startswith("redis"):
+                floor.append(celery_floor.tasks_per_second(settings.CELERY_BROKER_URL))
         rates = sorted(sent / seconds for sent, seconds in runs)
         sent, seconds = runs[-1]
         figures["dispatcher"] = {
@@ -90,12 +94,14 @@ class Command(BaseCommand):
             "sent": sent,
             "seconds": seconds,
             "per_second": round(statistics.median(rates)),
-            "per_second_spread": [
-                round(rates[0]),
-                round(statistics.median(rates)),
-                round(rates[-1]),
-            ],
+            "per_second_spread": low_median_high(rates),
         }
+        if floor:
+            figures["dispatcher"] |= {
+                "celery_noop_per_second": round(statistics.median(floor)),
+                "celery_noop_spread": low_median_high(floor),
+                "ratio_to_celery": round(statistics.median(rates) / statistics.median(floor), 2),
+            }
 
         self.say("Rendering incident reports ...")
         figures["incident_report"] = {}
@@ -254,6 +260,13 @@ class Command(BaseCommand):
             f"\nDispatcher: {dispatcher['sent']:,} of {dispatcher['rows']:,} sent (last round "
             f"{dispatcher['seconds']:.2f} s); {median} per second ({low}-{high})"
         )
+        if "ratio_to_celery" in dispatcher:
+            low, median, high = dispatcher["celery_noop_spread"]
+            write(
+                f"Raw Celery, no-op tasks through the same Redis (one solo worker, the app's task "
+                f"settings): {median} per second ({low}-{high}); the dispatcher's rate is "
+                f"{dispatcher['ratio_to_celery']} of it"
+            )
         for size, report in figures["incident_report"].items():
             if size == "ratio_to_plain":
                 continue
@@ -310,6 +323,12 @@ def across(timings):
         "p90_ms": round(middle.p90_ms, 2),
         "round_medians_ms": [round(value, 2) for value in medians],
     }
+
+
+def low_median_high(values):
+    """The lowest, the median and the highest of the rounds' figures, rounded."""
+    values = sorted(values)
+    return [round(values[0]), round(statistics.median(values)), round(values[-1])]
 
 
 def spread(page):
