@@ -210,3 +210,60 @@ def test_it_shows_clients_slipping_away_with_the_revenue_at_risk(owner_client, p
     )
     assert regular.appointments.filter(status=Appointment.Status.BOOKED).exists()
     assert owner_client.get(URL).context["lapsed"] == []
+
+
+def test_one_request_at_a_time_works_out_the_figures_and_the_others_are_drawn_at_once(
+    owner_client, practice, monkeypatch
+):
+    from django.core.cache import cache
+
+    from practice.front import dashboard, metrics
+
+    worked_out = []
+    rebooking = metrics.rebooking
+    monkeypatch.setattr(
+        metrics, "rebooking", lambda *args: worked_out.append(1) or rebooking(*args)
+    )
+    # Another request is working them out, and nothing is kept yet: the note, no figures.
+    cache.add(dashboard.figures_lock_key(practice), True, 60)
+    html = owner_client.get(URL).content.decode()
+    assert 'id="figures-pending"' in html and 'id="money-heading"' not in html
+    assert worked_out == []
+
+    cache.delete(dashboard.figures_lock_key(practice))
+    html = owner_client.get(URL).content.decode()
+    assert 'id="money-heading"' in html and "figures-updating" not in html
+    assert worked_out == [1]
+    assert owner_client.get(URL).status_code == 200 and worked_out == [1]  # kept
+
+    # A session is booked: the kept set is out of date. While another request works out
+    # the new one, this one shows the last set, saying so.
+    AppointmentFactory(client=ClientFactory(practice=practice), start=TODAY)
+    cache.add(dashboard.figures_lock_key(practice), True, 60)
+    html = owner_client.get(URL).content.decode()
+    assert 'id="money-heading"' in html and 'id="figures-updating"' in html
+    assert worked_out == [1]
+    cache.delete(dashboard.figures_lock_key(practice))
+    html = owner_client.get(URL).content.decode()
+    assert "figures-updating" not in html and worked_out == [1, 1]
+
+
+def test_a_change_while_the_figures_are_worked_out_is_not_hidden_by_them(
+    owner_client, practice, monkeypatch
+):
+    from practice.front import metrics
+
+    worked_out = []
+    rebooking = metrics.rebooking
+
+    def booked_meanwhile(*args):
+        worked_out.append(1)
+        if len(worked_out) == 1:  # a session booked while the first set is being made
+            AppointmentFactory(client=ClientFactory(practice=practice), start=TODAY)
+        return rebooking(*args)
+
+    monkeypatch.setattr(metrics, "rebooking", booked_meanwhile)
+    owner_client.get(URL)
+    owner_client.get(URL)
+    owner_client.get(URL)
+    assert worked_out == [1, 1]  # the second view made a new set; the third kept it
