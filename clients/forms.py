@@ -1,4 +1,5 @@
 import datetime
+import hashlib
 import secrets
 
 import phonenumbers
@@ -95,6 +96,15 @@ class HoneypotForm(forms.Form):
     @property
     def is_spam(self):
         return bool(self.data.get("website"))
+
+
+def form_signature(form_class):
+    """What a form's fields say (names, labels, help, choices): a changed form is a new key."""
+    parts = [
+        f"{name}|{field.label}|{field.help_text}|{getattr(field, 'choices', '')}"
+        for name, field in form_class.base_fields.items()
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 class IntakeForm(ContactRulesMixin, HoneypotForm):
@@ -218,6 +228,22 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
             self.initial["nonce"] = secrets.token_urlsafe(24)
         self.helper = self.build_helper()
 
+    def blank_key(self):
+        """For a form nobody has typed in yet (a new client's: not sent back with errors,
+        not filled in from a client's record), a key naming everything its rendered fields
+        show: the form's own definition and the practice's policy texts. Its HTML is then
+        the same for every visitor of the practice and is drawn once (the page's slowest
+        part); the nonce and the CSRF token are drawn outside it. Else None."""
+        if self.is_bound or set(self.initial) - {"nonce"}:
+            return None
+        shown = (
+            FORM_SIGNATURE,
+            str(self.practice.pk),
+            self.practice.cancellation_policy,
+            self.practice.late_arrival_policy,
+        )
+        return hashlib.sha256("\x00".join(shown).encode()).hexdigest()
+
     def build_helper(self):
         helper = FormHelper()
         helper.form_tag = False
@@ -245,7 +271,6 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
                 "signed_name",
             ),
             self.honeypot(),
-            "nonce",
         )
         helper.add_input(Submit("submit", "Send my form", css_class="btn-lg w-100"))
         return helper
@@ -284,6 +309,9 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         for name in ("policies_accepted", "treatment_consent", "signed_name"):
             initial.pop(name, None)  # asked afresh every time
         return initial
+
+
+FORM_SIGNATURE = form_signature(IntakeForm)
 
 
 class ClientForm(ContactRulesMixin, forms.ModelForm):

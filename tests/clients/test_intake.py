@@ -275,3 +275,45 @@ def test_every_answer_on_the_client_page_has_its_label(client, owner_client, lin
     assert rows["Medications"] == "Ibuprofen"
     assert rows["Allergies"] == "Nut oils"
     assert "None" not in rows
+
+
+def test_the_blank_public_form_is_drawn_once_and_every_visitor_gets_a_nonce_of_their_own(
+    client, practice, other_practice, monkeypatch
+):
+    import re
+
+    from crispy_forms.templatetags import crispy_forms_tags
+
+    drawn = []
+    render = crispy_forms_tags.CrispyFormNode.render
+    monkeypatch.setattr(
+        crispy_forms_tags.CrispyFormNode,
+        "render",
+        lambda node, context: drawn.append(1) or render(node, context),
+    )
+    url = reverse("intake:public", args=[practice.slug])
+    practice.cancellation_policy = "Two days' notice, please."
+    practice.save()
+
+    pages = [client.get(url).content.decode() for _ in range(3)]
+    nonces = {re.search(r'name="nonce" value="([^"]+)"', page).group(1) for page in pages}
+    assert len(drawn) == 1 and len(nonces) == 3
+    assert all("Two days&#x27; notice, please." in page for page in pages)
+
+    practice.cancellation_policy = "A day's notice is enough."  # the owner changes it
+    practice.save()
+    assert "A day&#x27;s notice is enough." in client.get(url).content.decode()
+    assert len(drawn) == 2
+    other = client.get(reverse("intake:public", args=[other_practice.slug])).content.decode()
+    assert "A day&#x27;s notice" not in other and len(drawn) == 3  # a practice of its own
+
+    # Sent back with a mistake: drawn for this visitor, with what they typed.
+    sent_back = client.post(url, intake_data(signed_name="", last_name="Typed-In")).content
+    assert b"Typed-In" in sent_back and len(drawn) == 4
+
+
+def test_a_form_filled_in_from_the_clients_record_is_never_shared(client, link_and_token):
+    link, token = link_and_token
+    first = client.get(link_url(token)).content.decode()
+    again = client.get(link_url(token)).content.decode()
+    assert link.client.first_name in first and link.client.first_name in again
