@@ -181,6 +181,12 @@ class Appointment(TenantModel):
                 ),
                 name="appointment_owed",
             ),
+            # Booking requests waiting for the therapist (the dashboard's "to confirm").
+            models.Index(
+                fields=["practice", "start"],
+                condition=models.Q(status="booked", awaiting_confirmation=True),
+                name="appointment_to_confirm",
+            ),
         ]
 
     def __str__(self):
