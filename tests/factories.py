@@ -1,5 +1,6 @@
 """factory_boy factories for every app's models."""
 
+import datetime
 import hashlib
 
 import factory
@@ -10,7 +11,7 @@ from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
 from complaints.models import Complaint, Incident, IncidentReport
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice, User
-from sessions.models import Appointment, NoteArea, Service, SessionNote
+from sessions.models import Appointment, NoteArea, Service, SessionNote, WorkingHours
 
 PASSWORD = "correct-horse-battery-staple"
 # Hashing once keeps the suite fast; every user signs in with PASSWORD.
@@ -189,3 +190,14 @@ class IncidentReportFactory(factory.django.DjangoModelFactory):
     practice = factory.SelfAttribute("incident.practice")
     pdf = b"%PDF-1.7 stored copy"
     sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.pdf).hexdigest())
+
+
+def working_every_day(practice, therapist, starts=9, ends=17):
+    """The therapist works every day of the week from `starts` to `ends` o'clock."""
+    for weekday in range(7):
+        WorkingHours.objects.get_or_create(
+            practice=practice,
+            therapist=therapist,
+            weekday=weekday,
+            defaults={"starts": datetime.time(starts), "ends": datetime.time(ends)},
+        )

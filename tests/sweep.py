@@ -35,7 +35,6 @@ from sessions.models import (
     SessionNote,
     Technique,
     TimeOff,
-    WorkingHours,
 )
 
 from .factories import (
@@ -52,6 +51,7 @@ from .factories import (
     PracticeFactory,
     ServiceFactory,
     SessionNoteFactory,
+    working_every_day,
 )
 
 
@@ -322,13 +322,7 @@ def booking_practice(practice):
     practice.online_booking = True
     practice.save()
     owner = MembershipFactory(practice=practice, role="owner").user
-    for weekday in range(7):
-        WorkingHours.objects.get_or_create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            defaults={"starts": datetime.time(9), "ends": datetime.time(17)},
-        )
+    working_every_day(practice, owner)
     service = ServiceFactory(practice=practice, min_notice_hours=0, horizon_days=7)
     return practice, service
 

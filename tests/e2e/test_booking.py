@@ -1,4 +1,3 @@
-import datetime
 import re
 
 from django.core import mail
@@ -6,9 +5,9 @@ from playwright.sync_api import expect
 
 from followups import dispatch
 from practice import dates
-from sessions.models import Appointment, Service, WorkingHours
+from sessions.models import Appointment, Service
 
-from ..factories import PASSWORD, MembershipFactory
+from ..factories import PASSWORD, MembershipFactory, working_every_day
 from .conftest import ARTIFACTS
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
@@ -23,14 +22,7 @@ def test_a_client_books_on_a_phone_moves_it_from_the_e_mail_and_the_therapist_se
     practice.online_booking = True
     practice.phone = "01234 567890"
     practice.save()
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(20),
-        )
+    working_every_day(practice, owner, starts=8, ends=20)
     Service.objects.filter(practice=practice).update(
         bookable_online=True, min_notice_hours=30, horizon_days=14
     )

@@ -24,9 +24,15 @@ from practice.payments.models import (
     StripeAccount,
     Voucher,
 )
-from sessions.models import Appointment, Service, WorkingHours
+from sessions.models import Appointment, Service
 
-from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory, MembershipFactory
+from ..factories import (
+    AppointmentFactory,
+    ClientFactory,
+    ComplaintFactory,
+    MembershipFactory,
+    working_every_day,
+)
 from ..support.fake_stripe import FakeStripe, signed
 from .conftest import ARTIFACTS
 from .test_booking import PHONE
@@ -62,14 +68,7 @@ def open_for_booking(practice, owner, settings, live_server, *, price):
     settings.SITE_URL = live_server.url
     practice.online_booking = True
     practice.save()
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(20),
-        )
+    working_every_day(practice, owner, starts=8, ends=20)
     Service.objects.filter(practice=practice).update(
         bookable_online=True, min_notice_hours=30, horizon_days=14, price=price
     )

@@ -24,9 +24,9 @@ from practice.models import Membership
 from practice.payments import services as money
 from practice.payments.models import Payment, Receipt, Refund
 from sessions import services as session_services
-from sessions.models import Appointment, WorkingHours
+from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory
+from ..factories import AppointmentFactory, ClientFactory, ComplaintFactory, working_every_day
 
 pytestmark = pytest.mark.slow
 
@@ -250,14 +250,7 @@ def year(practice, owner, client, settings):
     practice.no_show_fee = Decimal("35.00")
     practice.late_cancellation_fee = Decimal("20.00")
     practice.save()
-    for weekday in range(7):  # clients may book online from 08:00 to 21:00 every day
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(8),
-            ends=datetime.time(21),
-        )
+    working_every_day(practice, owner, starts=8, ends=21)
     with time_machine.travel(at(FIRST_DAY - datetime.timedelta(days=1), 12), tick=False):
         simulation = Year(practice, owner, client)
     complaints = []

@@ -18,7 +18,7 @@ from sessions import booking
 from sessions import services as session_services
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory
+from ..factories import AppointmentFactory, ClientFactory, working_every_day
 
 NOW = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=datetime.UTC)
 
@@ -108,7 +108,7 @@ def test_without_a_fee_in_the_policy_nothing_is_owed(owner, practice):
 
 @time_machine.travel(NOW, tick=False)
 def test_the_booking_pages_say_what_a_late_cancellation_and_a_missed_session_cost(client, policy):
-    from sessions.models import Service, WorkingHours
+    from sessions.models import Service
 
     from ..factories import MembershipFactory
 
@@ -116,14 +116,7 @@ def test_the_booking_pages_say_what_a_late_cancellation_and_a_missed_session_cos
     policy.time_zone = "Europe/London"
     policy.save()
     owner = MembershipFactory(practice=policy, role="owner").user
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=policy,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(9),
-            ends=datetime.time(17),
-        )
+    working_every_day(policy, owner)
     service = Service.objects.create(
         practice=policy, name="Massage", duration_minutes=60, price=60, min_notice_hours=1
     )

@@ -14,7 +14,7 @@ from practice.payments import services
 from practice.payments.models import Payment, Voucher, VoucherUse
 from sessions.models import Appointment
 
-from ..factories import AppointmentFactory, ClientFactory, ServiceFactory
+from ..factories import AppointmentFactory, ClientFactory, ServiceFactory, working_every_day
 
 NOW = datetime.datetime(2026, 12, 4, 15, 0, tzinfo=datetime.UTC)
 
@@ -172,20 +172,13 @@ def test_a_new_client_books_online_with_an_offer_code_and_it_pays_at_the_session
     client, owner_client, owner, practice, settings, mailoutbox
 ):
     from sessions import booking
-    from sessions.models import BookingHold, Service, WorkingHours
+    from sessions.models import BookingHold, Service
 
     settings.QUIET_HOURS = (24, 0)
     practice.online_booking = True
     practice.time_zone = "Europe/London"
     practice.save()
-    for weekday in range(7):
-        WorkingHours.objects.create(
-            practice=practice,
-            therapist=owner,
-            weekday=weekday,
-            starts=datetime.time(9),
-            ends=datetime.time(17),
-        )
+    working_every_day(practice, owner)
     service = Service.objects.create(
         practice=practice, name="First visit", duration_minutes=60, price=70, min_notice_hours=1
     )
