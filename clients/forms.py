@@ -1,4 +1,5 @@
 import datetime
+import functools
 import hashlib
 import secrets
 
@@ -98,6 +99,7 @@ class HoneypotForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+@functools.cache
 def form_signature(form_class):
     """What a form's fields say (names, labels, help, choices): a changed form is a new key."""
     parts = [
@@ -237,7 +239,7 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         if self.is_bound or set(self.initial) - {"nonce"}:
             return None
         shown = (
-            FORM_SIGNATURE,
+            form_signature(type(self)),
             str(self.practice.pk),
             self.practice.cancellation_policy,
             self.practice.late_arrival_policy,
@@ -309,9 +311,6 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         for name in ("policies_accepted", "treatment_consent", "signed_name"):
             initial.pop(name, None)  # asked afresh every time
         return initial
-
-
-FORM_SIGNATURE = form_signature(IntakeForm)
 
 
 class ClientForm(ContactRulesMixin, forms.ModelForm):

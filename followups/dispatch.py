@@ -180,8 +180,8 @@ def held_row_params(pk, token, fields):
 
 def update_held_row(pk, token, fields):
     """What `FollowUp.objects.filter(pk=pk, lease_token=token, status=SENDING).update(
-    **fields)` does, written out: it runs twice for every message, and building the query
-    through the ORM cost a fifth of the send rate. Return the number of rows updated (0 or
+    **fields)` does, written out: it runs for every message, and building the query through
+    the ORM cost a fifth of the send rate. Return the number of rows updated (0 or
     1). The values are plain values, never expressions."""
     statement, params = held_row_params(pk, token, fields)
     with connection.cursor() as cursor:
