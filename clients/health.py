@@ -54,3 +54,26 @@ PRESSURE_CHOICES = [
     ("4", "4 · firm"),
     ("5", "5 · very deep"),
 ]
+
+# The body's regions, as session notes chart them and an intake question offers them.
+REGIONS = [
+    ("head", "Head and face"),
+    ("neck", "Neck"),
+    ("shoulder", "Shoulder"),
+    ("upper_back", "Upper back"),
+    ("mid_back", "Mid back"),
+    ("lower_back", "Lower back"),
+    ("chest", "Chest"),
+    ("abdomen", "Abdomen"),
+    ("upper_arm", "Upper arm"),
+    ("forearm", "Forearm and hand"),
+    ("hip", "Hip"),
+    ("glutes", "Glutes"),
+    ("thigh_front", "Quadriceps"),
+    ("thigh_back", "Hamstrings"),
+    ("knee", "Knee"),
+    ("calf", "Calf"),
+    ("shin", "Shin"),
+    ("foot", "Foot"),
+]
+REGION_LABELS = dict(REGIONS)
