@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.forms.utils import pretty_name
 
-from . import health
+from . import health, questions
 from .forms import CONTACT_FIELDS, IntakeForm
 from .models import IntakeSubmission
 
@@ -35,12 +35,16 @@ PAIN_FIELDS = {f"pain_{part}_{n}" for part in ("area", "level") for n in IntakeF
 EMPTY = "—"
 
 
-def display_answers(answers, *, health_only=False):
-    """(name, label, text) rows in the form's order; pain rows become one "Pain now" row."""
+def display_answers(answers, *, health_only=False, asked=()):
+    """(name, label, text) rows in the form's order; pain rows become one "Pain now" row.
+    `asked` is the practice's own questions as the client was asked them (the version the
+    submission keeps): their rows come after the standard ones about the massage."""
     rows = []
     for name, field in IntakeForm.base_fields.items():
         if name in IntakeForm.NOT_ANSWERS or (health_only and name in CONTACT):
             continue
+        if name == "source":
+            rows.extend(own_rows(asked, answers))
         if name == "pain_area_1":
             rows.append(("pain", "Pain now", pain_text(answers)))
         if name in PAIN_FIELDS or name not in answers:
@@ -50,6 +54,27 @@ def display_answers(answers, *, health_only=False):
     if health_only:
         rows = [row for row in rows if row[2] != EMPTY]
     return rows
+
+
+def own_rows(asked, answers):
+    """Rows for the practice's own questions that were asked (a question whose deciding
+    answer was not given was not asked, and has no row)."""
+    return [
+        (
+            questions.field_name(question["key"]),
+            question["label"],
+            questions.answer_text(question, value),
+        )
+        for question, value in questions.asked(
+            asked, answers.get("questions", {}), answers.get("conditions", [])
+        )
+    ]
+
+
+def submission_rows(submission, *, health_only=False):
+    return display_answers(
+        submission.answers, health_only=health_only, asked=submission.asked_questions
+    )
 
 
 def pain_text(answers):
@@ -73,11 +98,12 @@ def answer_text(field, value):
 
 
 def compare_answers(older, newer):
-    """(label, before, after) for each answer that changed between two versions."""
-    before = {name: text for name, _, text in display_answers(older)}
+    """(label, before, after) for each answer that changed between two submissions, each
+    read with the questions it was asked."""
+    before = {name: text for name, _, text in submission_rows(older)}
     return [
         (label, before.get(name, EMPTY), text)
-        for name, label, text in display_answers(newer)
+        for name, label, text in submission_rows(newer)
         if before.get(name, EMPTY) != text
     ]
 
@@ -89,7 +115,7 @@ class Declaration:
 
     submission: IntakeSubmission
     rows: list  # (label, text, flagged)
-    red_flags: list  # health.Condition
+    red_flags: list  # health.Condition and questions.Flag
     sessions: list = dataclasses.field(default_factory=list)  # the appointments it covered
 
     @property
@@ -101,7 +127,9 @@ def declarations_for(client, appointments):
     """For each session, the intake version in force when it started (the newest one
     submitted before it): [(appointment, Declaration or None)], in the sessions' order.
     Sessions that share a version share one Declaration."""
-    versions = list(client.intake_submissions.order_by("submitted_at", "version"))
+    versions = list(
+        client.intake_submissions.select_related("form_version").order_by("submitted_at", "version")
+    )
     made = {}
     covered = []
     for appointment in appointments:
@@ -118,11 +146,21 @@ def declarations_for(client, appointments):
 
 
 def declaration(submission):
-    flags = health.red_flags(submission.answers.get("conditions", []))
+    checklist = health.red_flags(submission.answers.get("conditions", []))
+    own = {
+        questions.field_name(question["key"])
+        for question, value in questions.asked(
+            submission.asked_questions,
+            submission.answers.get("questions", {}),
+            submission.answers.get("conditions", []),
+        )
+        if questions.raises_flag(question, value)
+    }
     # Every health answer, empty ones too: "none declared" is itself what the client said.
+    # The practice's own questions read as they were asked, whatever they say today.
     rows = [
-        (label, text, name == "conditions" and bool(flags))
-        for name, label, text in display_answers(submission.answers)
+        (label, text, (name == "conditions" and bool(checklist)) or name in own)
+        for name, label, text in submission_rows(submission)
         if name not in CONTACT
     ]
-    return Declaration(submission=submission, rows=rows, red_flags=flags)
+    return Declaration(submission=submission, rows=rows, red_flags=submission.flagged_conditions())

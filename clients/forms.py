@@ -1,18 +1,26 @@
 import datetime
+import decimal
 import functools
 import hashlib
 import secrets
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Field, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Div, Field, Fieldset, Layout, Row, Submit
 from django import forms
 from django.utils import timezone
 
 from practice.models import Practitioner
 
-from . import health
-from .models import Channel, Client, MoveMethod, MoveReason
+from . import health, questions
+from .models import (
+    Channel,
+    Client,
+    IntakeFormVersion,
+    IntakeQuestion,
+    MoveMethod,
+    MoveReason,
+)
 
 TEXT_LIMIT = 1000
 # The intake answers that are the client's contact details (the rest is health and wishes).
@@ -218,17 +226,37 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
     signed_name = forms.CharField(label="Type your full name to sign", max_length=160, min_length=3)
 
     nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The version of the practice's questions the page was drawn with.
+    form_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     PAIN_ROWS = (1, 2, 3)
-    NOT_ANSWERS = ("website", "nonce")
+    NOT_ANSWERS = ("website", "nonce", "form_version")
 
-    def __init__(self, *args, practice, **kwargs):
+    def __init__(self, *args, practice, version=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.practice = practice
         self.region = practice.country.code or "GB"
         if not self.is_bound and not self.initial.get("nonce"):
             self.initial["nonce"] = secrets.token_urlsafe(24)
+        self.version = version or self.version_sent(practice, self.data)
+        self.initial["form_version"] = self.version.number
+        self.asked = self.version.questions
+        by_key = {question["key"]: question for question in self.asked}
+        for question in self.asked:
+            parent = by_key.get(question["show_if"])
+            self.fields[questions.field_name(question["key"])] = questions.form_field(
+                question, parent
+            )
         self.helper = self.build_helper()
+
+    @staticmethod
+    def version_sent(practice, data):
+        """The version a form page was drawn with, so that a form sent after the owner
+        published another still has the questions its client answered; else the current."""
+        number = str((data or {}).get("form_version", ""))
+        if number.isdigit() and (sent := IntakeFormVersion.numbered(practice, int(number))):
+            return sent
+        return IntakeFormVersion.current(practice)
 
     def blank_key(self):
         """For a form nobody has typed in yet (a new client's: not sent back with errors,
@@ -236,11 +264,14 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         show: the form's own definition and the practice's policy texts. Its HTML is then
         the same for every visitor of the practice and is drawn once (the page's slowest
         part); the nonce and the CSRF token are drawn outside it. Else None."""
-        if self.is_bound or set(self.initial) - {"nonce"}:
+        if self.is_bound or set(self.initial) - {"nonce", "form_version"}:
+            return None
+        if self.version.pk is None:  # a preview of the owner's draft
             return None
         shown = (
             form_signature(type(self)),
             str(self.practice.pk),
+            str(self.version.pk),
             self.practice.cancellation_policy,
             self.practice.late_arrival_policy,
         )
@@ -264,6 +295,7 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
             Fieldset("Your health", "conditions", "condition_details", "medications", "allergies"),
             Fieldset("Pain you have now", *pain_rows),
             Fieldset("Your massage", "areas_to_avoid", "pressure_preference", "goals"),
+            *self.own_sections(),
             Fieldset("About us", "source", "source_detail"),
             Fieldset(
                 "Policies and consent",
@@ -277,8 +309,25 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         helper.add_input(Submit("submit", "Send my form", css_class="btn-lg w-100"))
         return helper
 
+    def own_sections(self):
+        """The practice's own questions, a fieldset per section in the order first used.
+        A question that shows only after an earlier answer says which (static/js/intake.js
+        hides it until then; without scripts it shows, and its answer counts only if so)."""
+        sections = {}
+        for question in self.asked:
+            name = questions.field_name(question["key"])
+            if question["show_if"]:
+                name = Div(
+                    name,
+                    data_show_if=questions.field_name(question["show_if"]),
+                    data_show_answer=question["show_if_answer"],
+                )
+            sections.setdefault(question["section"], []).append(name)
+        return [Fieldset(title, *names) for title, names in sections.items()]
+
     def clean(self):
         cleaned = super().clean()
+        self.clean_own_questions(cleaned)
         if not cleaned.get("email") and not cleaned.get("mobile") and "email" not in self.errors:
             self.add_error(
                 "email", "Give an e-mail address or a mobile number so we can reach you."
@@ -292,13 +341,34 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
                 self.add_error(f"pain_area_{n}", "Where is this pain?")
         return cleaned
 
+    def clean_own_questions(self, cleaned):
+        """A question not asked (its deciding answer was not given) keeps no answer and no
+        error; one asked and required needs an answer."""
+        seen = {questions.CHECKLIST: cleaned.get("conditions", [])}
+        for question in self.asked:
+            name = questions.field_name(question["key"])
+            if not questions.shows(question, seen):
+                cleaned.pop(name, None)
+                self._errors.pop(name, None)
+                continue
+            seen[question["key"]] = cleaned.get(name)
+            wanted = question["required"] and question["show_if"]
+            if wanted and not questions.given(cleaned.get(name)) and name not in self._errors:
+                self.add_error(name, "Please answer this question.")
+
     def answers(self):
-        """The cleaned answers as JSON-ready values, for an IntakeSubmission."""
-        answers = {}
+        """The cleaned answers as JSON-ready values, for an IntakeSubmission; the answers to
+        the practice's own questions under "questions", by each question's key."""
+        answers, own = {}, {}
         for name, value in self.cleaned_data.items():
             if name in self.NOT_ANSWERS:
                 continue
+            if name in self.fields and name.startswith("q_"):
+                if questions.given(value):
+                    own[name.removeprefix("q_")] = questions.json_value(value)
+                continue
             answers[name] = value.isoformat() if isinstance(value, datetime.date) else value
+        answers["questions"] = own
         return answers
 
     @classmethod
@@ -306,6 +376,8 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         """Prefill a returning client's form with what we already hold."""
         latest = client.intake_submissions.order_by("-version").first()
         initial = dict(latest.answers) if latest else {}
+        for key, value in initial.pop("questions", {}).items():
+            initial[questions.field_name(key)] = value
         for field in CONTACT_FIELDS:
             initial[field] = getattr(client, field)
         for name in ("policies_accepted", "treatment_consent", "signed_name"):
@@ -448,3 +520,126 @@ class ReferForm(forms.Form):
         self.fields["practitioners"].queryset = practitioners_of(practice)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Record the referral"))
+
+
+class QuestionForm(forms.ModelForm):
+    """The owner's form for one of the practice's own intake questions."""
+
+    choices_text = forms.CharField(
+        label="Choices, one a line",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea({"rows": 4}),
+        help_text="For “one of a list” and “any of a list”.",
+    )
+    show_if = forms.ModelChoiceField(
+        label="Show it only after the question",
+        queryset=IntakeQuestion.objects.none(),  # the practice's earlier ones, in __init__
+        required=False,
+    )
+
+    class Meta:
+        model = IntakeQuestion
+        fields = (
+            "section",
+            "label",
+            "help_text",
+            "kind",
+            "choices_text",
+            "required",
+            "show_if",
+            "show_if_answer",
+            "show_if_condition",
+            "flag_level",
+            "flag_answer",
+        )
+        help_texts = {
+            "show_if_answer": "For a yes-or-no question: Yes or No; else one of its choices.",
+            "flag_answer": "Yes-or-no questions flag a Yes. For a list, the choice that "
+            "raises it; for a number or a scale, the lowest value that does. Leave empty "
+            "for text and dates: any answer raises it.",
+        }
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.practice = practice
+        earlier = IntakeQuestion.objects.filter(practice=practice, kind__in=questions.DECIDING)
+        if self.instance.pk:
+            earlier = earlier.filter(position__lt=self.instance.position)
+        self.fields["show_if"].queryset = earlier
+        self.fields["show_if"].empty_label = "No: always show it"
+        self.fields["flag_level"].choices = [("", "No red flag"), *IntakeQuestion.FLAG_LEVELS]
+        self.fields["show_if_condition"].choices = [
+            ("", "No tick needed"),
+            *((condition.key, condition.label) for condition in health.CONDITIONS),
+        ]
+        self.fields["choices_text"].initial = "\n".join(self.instance.choices)
+        self.fields["section"].widget.attrs["list"] = "sections"  # the sections in use
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset("The question", "section", "label", "help_text", "kind", "choices_text"),
+            Fieldset(
+                "When it is asked",
+                "required",
+                "show_if",
+                "show_if_answer",
+                "show_if_condition",
+            ),
+            Fieldset("Red flag", "flag_level", "flag_answer"),
+        )
+        self.helper.add_input(Submit("save", "Save the question"))
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        lines = [line.strip() for line in cleaned.get("choices_text", "").splitlines()]
+        choices = list(dict.fromkeys(line for line in lines if line))
+        if kind in questions.LISTED and len(choices) < 2:
+            self.add_error("choices_text", "Give at least two choices, one a line.")
+        self.instance.choices = choices if kind in questions.LISTED else []
+        parent = cleaned.get("show_if")
+        if parent is not None and cleaned.get("show_if_condition"):
+            self.add_error(
+                "show_if_condition", "Choose one: after a question of yours, or after a tick."
+            )
+        if parent is not None:
+            cleaned["show_if_answer"] = self.one_answer_of(
+                parent.published(), cleaned.get("show_if_answer", ""), "show_if_answer"
+            )
+        else:
+            cleaned["show_if_answer"] = ""
+        if kind and cleaned.get("flag_level"):
+            cleaned["flag_answer"] = self.flagging_answer(kind, choices, cleaned)
+        else:
+            cleaned["flag_answer"] = ""
+        return cleaned
+
+    def one_answer_of(self, question, typed, field):
+        """The stored value of one of `question`'s answers, typed as its label (any case)."""
+        options = questions.answer_options(question)
+        for value, label in options:
+            if typed.strip().casefold() in (value.casefold(), label.casefold()):
+                return value
+        listed = ", ".join(label for _, label in options)
+        self.add_error(field, f"Write one of the answers to “{question['label']}”: {listed}.")
+        return typed
+
+    def flagging_answer(self, kind, choices, cleaned):
+        typed = cleaned.get("flag_answer", "").strip()
+        if kind == questions.Kind.YES_NO:
+            return questions.YES
+        if kind in questions.LISTED or kind == questions.Kind.BODY_AREA:
+            if not typed and kind != questions.Kind.ONE_CHOICE:
+                return ""  # any choice at all
+            question = {"kind": kind, "choices": choices, "label": cleaned.get("label", "")}
+            return self.one_answer_of(question, typed, "flag_answer")
+        if kind in questions.MEASURED:
+            try:
+                value = decimal.Decimal(typed)
+            except decimal.InvalidOperation:
+                self.add_error("flag_answer", "Write the lowest value that raises the flag.")
+                return typed
+            if kind == questions.Kind.SCALE and not 0 <= value <= 10:
+                self.add_error("flag_answer", "A scale runs from 0 to 10.")
+            return typed
+        return ""  # text and dates: any answer

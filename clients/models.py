@@ -5,13 +5,14 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django_scopes import ScopedManager
 
 from practice.tenant_model import TenantModel
 
-from . import health
+from . import health, questions
 
 
 class Channel(models.TextChoices):
@@ -49,6 +50,7 @@ class Client(TenantModel):
         "diagnosis_code",
         "red_flags",
         "has_red_flags",
+        "answer_flags",
         "allergies",
         "undeliverable",
     )
@@ -105,6 +107,8 @@ class Client(TenantModel):
     # Kept from the latest intake so lists can filter without reading every submission.
     red_flags = models.JSONField(default=list, blank=True, editable=False)
     has_red_flags = models.BooleanField(default=False, editable=False)
+    # Red flags from the practice's own questions: [{"label": ..., "level": ...}], as asked.
+    answer_flags = models.JSONField(default=list, blank=True, editable=False)
     allergies = models.CharField(max_length=500, blank=True, editable=False)
     intake_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What a provider reported it could not deliver to, by channel: {"email": {"address":
@@ -155,7 +159,11 @@ class Client(TenantModel):
         return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
 
     def flagged_conditions(self):
-        return health.red_flags(self.red_flags)
+        """The standard checklist's flags and those of the practice's own questions,
+        contraindications first."""
+        own = [questions.Flag(**flag) for flag in self.answer_flags]
+        flagged = [*health.red_flags(self.red_flags), *own]
+        return sorted(flagged, key=lambda flag: flag.level != health.CONTRAINDICATION)
 
     def address_for(self, channel):
         return {Channel.EMAIL: self.email, Channel.SMS: self.mobile}.get(channel, "")
@@ -291,6 +299,10 @@ class IntakeSubmission(TenantModel):
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="intake_submissions")
     version = models.PositiveIntegerField()
+    # The form as the client saw it (the practice's questions then); kept with the answers.
+    form_version = models.ForeignKey(
+        "IntakeFormVersion", null=True, on_delete=models.PROTECT, related_name="submissions"
+    )
     via = models.CharField(max_length=10, choices=Via.choices)
     answers = models.JSONField()
     submitted_at = models.DateTimeField(default=timezone.now)
@@ -327,7 +339,162 @@ class IntakeSubmission(TenantModel):
         super().save(*args, **kwargs)
 
     def flagged_conditions(self):
-        return health.red_flags(self.answers.get("conditions", []))
+        ticked = self.answers.get("conditions", [])
+        own = questions.flags(self.asked_questions, self.answers.get("questions", {}), ticked)
+        flagged = [*health.red_flags(ticked), *own]
+        return sorted(flagged, key=lambda flag: flag.level != health.CONTRAINDICATION)
+
+    @property
+    def asked_questions(self):
+        """The practice's own questions as this client was asked them."""
+        return self.form_version.questions if self.form_version_id else []
+
+
+class IntakeQuestion(TenantModel):
+    """One of the practice's own intake questions as the owner is writing it: the draft.
+    Clients answer a published copy (IntakeFormVersion), so editing never changes what
+    someone was asked."""
+
+    # Names the question across versions (its answers are kept under it); never reused.
+    key = models.CharField(max_length=24, editable=False)
+    section = models.CharField(max_length=80, help_text="A heading for questions that go together.")
+    position = models.PositiveIntegerField(default=0)
+    label = models.CharField("question", max_length=200)
+    help_text = models.CharField("help below the question", max_length=300, blank=True)
+    kind = models.CharField("answered with", max_length=20, choices=questions.Kind.choices)
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField("an answer is required", default=False)
+    show_if = models.ForeignKey(
+        "self",
+        verbose_name="show only after the question",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shown_after",
+    )
+    show_if_answer = models.CharField("is answered", max_length=200, blank=True)
+    show_if_condition = models.CharField(
+        "or only when the client ticks",
+        max_length=40,
+        blank=True,
+        choices=[(condition.key, condition.label) for condition in health.CONDITIONS],
+        help_text="On the standard health checklist.",
+    )
+    FLAG_LEVELS = [
+        (health.CAUTION, "Caution"),
+        (health.CONTRAINDICATION, "Contraindication: may rule massage out"),
+    ]
+    flag_level = models.CharField("red flag", max_length=20, blank=True, choices=FLAG_LEVELS)
+    flag_answer = models.CharField("raised by the answer", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "key"], name="one_question_per_key")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = secrets.token_hex(6)
+        super().save(*args, **kwargs)
+
+    def shown_after_checklist(self):
+        return questions.CHECKLIST if self.show_if_condition else ""
+
+    def published(self):
+        """The question as a version keeps it: plain values, the deciding question by key."""
+        return {
+            "key": self.key,
+            "section": self.section,
+            "label": self.label,
+            "help_text": self.help_text,
+            "kind": self.kind,
+            "choices": list(self.choices),
+            "required": self.required,
+            "show_if": self.show_if.key if self.show_if_id else self.shown_after_checklist(),
+            "show_if_answer": self.show_if_answer if self.show_if_id else self.show_if_condition,
+            "flag_level": self.flag_level,
+            "flag_answer": self.flag_answer if self.flag_level else "",
+        }
+
+
+class IntakeFormVersion(TenantModel):
+    """A published intake form: the practice's questions and the standard checklist as
+    they read when it was published. Never changed; a client's answers point at it."""
+
+    number = models.PositiveIntegerField()
+    questions = models.JSONField(default=list)
+    checklist = models.JSONField(default=list)
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "number"], name="one_form_per_number")
+        ]
+
+    def __str__(self):
+        return f"Intake form version {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("A published intake form is never changed: publish a new one.")
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls, practice):
+        """The version new forms use: the one the practice last published, or the first
+        (the standard checklist alone) for a practice that has published none."""
+        return cls.numbered(practice, practice.intake_form_number)
+
+    @classmethod
+    def numbered(cls, practice, number):
+        """The practice's version `number`, or None. A version never changes, so once
+        read it is kept in the cache for good (the form page's own query saved)."""
+        if (kept := cache.get(cls.cache_key(practice, number))) is not None:
+            return cls.from_db("default", cls.KEPT_FIELDS, kept)
+        version = cls.objects.filter(practice=practice, number=number).first()
+        if version is None and number == 1:
+            return cls.first(practice)
+        return version.keep(practice) if version is not None else None
+
+    # What the cache keeps of a version: its own columns, none of the rows it points at.
+    KEPT_FIELDS = (
+        "id",
+        "practice_id",
+        "public_id",
+        "number",
+        "questions",
+        "checklist",
+        "published_at",
+        "published_by_id",
+    )
+
+    @staticmethod
+    def cache_key(practice, number):
+        return f"intake-form:{practice.pk}:{practice.public_id}:{number}"
+
+    def keep(self, practice):
+        kept = [getattr(self, name) for name in self.KEPT_FIELDS]
+        cache.set(self.cache_key(practice, self.number), kept, None)
+        return self
+
+    @classmethod
+    def first(cls, practice):
+        try:
+            with transaction.atomic():
+                version = cls.objects.create(
+                    practice=practice, number=1, checklist=questions.checklist()
+                )
+        except IntegrityError:  # a second first form at the same moment: take it
+            version = cls.objects.get(practice=practice, number=1)
+        return version.keep(practice)
 
 
 class MoveReason(models.TextChoices):

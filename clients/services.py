@@ -5,8 +5,8 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import health, record
-from .models import CONSENT_CHANNELS, Client, IntakeSubmission
+from . import health, questions, record
+from .models import CONSENT_CHANNELS, Client, IntakeFormVersion, IntakeSubmission
 from .timeline import Entry
 
 # Answers copied onto the client record when a submission is applied.
@@ -30,13 +30,16 @@ def find_existing_client(practice, email, mobile):
     return Client.objects.filter(practice=practice).filter(match).order_by("created_at").first()
 
 
-def submit_intake(practice, answers, *, nonce, via, client=None, ip=None, user_agent=""):
+def submit_intake(
+    practice, answers, *, nonce, via, client=None, ip=None, user_agent="", form_version=None
+):
     """Save an intake as a new version and return it (the same one for a repeated nonce).
 
     A personal link passes its client: the answers update that client. The public form
     passes none: a new prospect is created, or, when the e-mail or mobile matches a client,
     the version is attached to that client for the therapist to review, and nothing of
-    theirs is overwritten.
+    theirs is overwritten. `form_version` is the form the client answered (the practice's
+    current one when not given).
     """
     existing = IntakeSubmission.objects.filter(practice=practice, nonce=nonce).first()
     if existing:
@@ -59,6 +62,7 @@ def submit_intake(practice, answers, *, nonce, via, client=None, ip=None, user_a
                 practice=practice,
                 client=client,
                 version=last + 1,
+                form_version=form_version or IntakeFormVersion.current(practice),
                 via=via,
                 answers=answers,
                 signed_name=answers["signed_name"],
@@ -85,7 +89,11 @@ def apply_submission(submission, by=None):
     client.date_of_birth = timezone.datetime.fromisoformat(dob).date() if dob else None
     conditions = [c.key for c in health.red_flags(answers.get("conditions", []))]
     client.red_flags = conditions
-    client.has_red_flags = bool(conditions)
+    own = questions.flags(
+        submission.asked_questions, answers.get("questions", {}), answers.get("conditions", [])
+    )
+    client.answer_flags = [{"label": flag.label, "level": flag.level} for flag in own]
+    client.has_red_flags = bool(conditions or own)
     client.allergies = answers.get("allergies", "")
     client.intake_completed_at = submission.submitted_at
     client.save()

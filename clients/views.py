@@ -175,7 +175,7 @@ def client_detail(request, public_id):
         "client": client,
         "submissions": submissions,
         "latest": latest,
-        "answers": answers.display_answers(latest.answers, health_only=True) if latest else [],
+        "answers": answers.submission_rows(latest, health_only=True) if latest else [],
         "to_review": [s for s in submissions if s.needs_review],
         "links": client.intake_links.all()[:5],
         "consent_events": client.consent_events.select_related("by")[:10],
@@ -234,9 +234,9 @@ def submission_detail(request, public_id, submission_id):
     context = {
         "client": client,
         "submission": submission,
-        "answers": answers.display_answers(submission.answers),
+        "answers": answers.submission_rows(submission),
         "older": older,
-        "changes": answers.compare_answers(older.answers, submission.answers) if older else None,
+        "changes": answers.compare_answers(older, submission) if older else None,
     }
     return render(request, "clients/submission.html", context)
 
@@ -381,6 +381,7 @@ def save_intake(request, form, practice, via, client=None):
         client=client,
         ip=request.META.get("REMOTE_ADDR"),
         user_agent=request.headers.get("user-agent", ""),
+        form_version=form.version,
     )
 
 

@@ -87,6 +87,9 @@ class Practice(models.Model):
         default=False,
         help_text="Two-step sign-in for every member of the practice.",
     )
+    # The published intake form new clients get (clients.IntakeFormVersion's number): read
+    # with the practice on every request, so the form page needs no query to find it.
+    intake_form_number = models.PositiveIntegerField(default=1, editable=False)
     is_full = models.BooleanField(
         "practice is full",
         default=False,

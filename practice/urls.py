@@ -85,6 +85,7 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("practice/", include(practice_patterns)),
+    path("practice/settings/intake-form/", include("clients.builder_urls")),
     path("clients/", include("clients.urls")),
     path("clients/", include(moving_on_patterns)),
     path("sessions/", include("sessions.urls")),

@@ -7,7 +7,7 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from clients.models import Client, IntakeLink, IntakeSubmission, hash_token
+from clients.models import Client, IntakeLink, IntakeQuestion, IntakeSubmission, hash_token
 from complaints.models import Complaint, Incident, IncidentReport
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice, User
@@ -85,6 +85,19 @@ class IntakeSubmissionFactory(factory.django.DjangoModelFactory):
     )
     signed_name = factory.LazyAttribute(lambda o: o.client.full_name)
     nonce = factory.Sequence(lambda n: f"nonce-{n}")
+
+
+class IntakeQuestionFactory(factory.django.DjangoModelFactory):
+    """One of the practice's own intake questions, in its draft."""
+
+    class Meta:
+        model = IntakeQuestion
+
+    practice = factory.SubFactory(PracticeFactory)
+    section = "Your training"
+    position = factory.Sequence(lambda n: n + 1)
+    label = factory.Sequence(lambda n: f"Question {n}")
+    kind = "short_text"
 
 
 class ServiceFactory(factory.django.DjangoModelFactory):

@@ -46,6 +46,7 @@ from .factories import (
     IncidentFactory,
     IncidentReportFactory,
     IntakeLinkFactory,
+    IntakeQuestionFactory,
     IntakeSubmissionFactory,
     MembershipFactory,
     PracticeFactory,
@@ -91,7 +92,17 @@ OBJECT_URLS = {
             "submission_id": IntakeSubmissionFactory(client=client, needs_review=True).public_id
         }
     ),
+    "intake_form:edit": lambda practice: {"question_id": question_of(practice).public_id},
+    "intake_form:move": lambda practice: {
+        "question_id": question_of(practice).public_id,
+        "direction": "up",
+    },
+    "intake_form:remove": lambda practice: {"question_id": question_of(practice).public_id},
 }
+
+
+def question_of(practice):
+    return IntakeQuestionFactory(practice=practice)
 
 
 def appointment_of(practice):

@@ -99,3 +99,54 @@ def test_a_database_from_before_this_change_migrates_with_its_rows(transactional
         rule = Rule.objects.get(practice_id=practice.pk)
         assert (rule.kind, rule.body, rule.text) == ("checkin", "Hi {{ first_name }}", "")
         assert FollowUp.objects.get(idempotency_key="landed:1").status == "scheduled"
+
+
+def test_every_practice_keeps_its_fixed_form_as_version_one_with_its_answers(transactional_db):
+    """A database at the schema before forms had versions (clients 0008), with a practice,
+    a client and the answers they gave: migrated forward, the fixed form is the practice's
+    version 1, the answers point at it and read as they did."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("clients", "0008_diagnosis_code")]
+    before += [node for node in executor.loader.graph.leaf_nodes() if node[0] != "clients"]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    practice = old.get_model("practice", "Practice").objects.create(name="Landed", slug="landed")
+    other = old.get_model("practice", "Practice").objects.create(name="Other", slug="other")
+    client = old.get_model("clients", "Client").objects.create(
+        practice=practice, first_name="Ada", last_name="Stone", public_id=uuid.uuid4()
+    )
+    given = {"first_name": "Ada", "conditions": ["blood_clots"], "allergies": "Latex"}
+    old.get_model("clients", "IntakeSubmission").objects.create(
+        practice=practice,
+        client=client,
+        version=1,
+        via="link",
+        answers=given,
+        signed_name="Ada Stone",
+        nonce="landed-1",
+        public_id=uuid.uuid4(),
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from django_scopes import scopes_disabled
+
+    from clients import health
+    from clients.models import IntakeFormVersion, IntakeSubmission
+
+    with scopes_disabled():
+        first = IntakeFormVersion.objects.get(practice_id=practice.pk)
+        assert IntakeFormVersion.objects.filter(practice_id=other.pk, number=1).exists()
+        submission = IntakeSubmission.objects.get(nonce="landed-1")
+        assert (first.number, first.questions) == (1, [])
+        assert first.checklist == [
+            {"key": c.key, "label": c.label, "level": c.level} for c in health.CONDITIONS
+        ]
+        assert submission.form_version == first
+        assert submission.answers == given
+        assert [c.key for c in submission.flagged_conditions()] == ["blood_clots"]
