@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.forms.utils import pretty_name
 
-from . import health, questions
+from . import agreements, health, questions
 from .forms import CONTACT_FIELDS, IntakeForm
 from .models import IntakeSubmission
 
@@ -25,8 +25,6 @@ LABELS = {
     "goals": "Goals",
     "source": "Heard of us",
     "source_detail": "Recommended by / code",
-    "policies_accepted": "Read the policies",
-    "treatment_consent": "Consented to treatment",
     "signed_name": "Signed as",
 }
 # Shown in the client's contact card already.
@@ -35,10 +33,11 @@ PAIN_FIELDS = {f"pain_{part}_{n}" for part in ("area", "level") for n in IntakeF
 EMPTY = "—"
 
 
-def display_answers(answers, *, health_only=False, asked=()):
+def display_answers(answers, *, health_only=False, asked=(), signed=()):
     """(name, label, text) rows in the form's order; pain rows become one "Pain now" row.
     `asked` is the practice's own questions as the client was asked them (the version the
-    submission keeps): their rows come after the standard ones about the massage."""
+    submission keeps): their rows come after the standard ones about the massage. `signed`
+    is the version's agreements: a row each, before the signature."""
     rows = []
     for name, field in IntakeForm.base_fields.items():
         if name in IntakeForm.NOT_ANSWERS or (health_only and name in CONTACT):
@@ -47,6 +46,8 @@ def display_answers(answers, *, health_only=False, asked=()):
             rows.extend(own_rows(asked, answers))
         if name == "pain_area_1":
             rows.append(("pain", "Pain now", pain_text(answers)))
+        if name == "signed_name" and not health_only:
+            rows.extend(agreement_rows(signed, answers))
         if name in PAIN_FIELDS or name not in answers:
             continue
         label = LABELS.get(name) or field.label or pretty_name(name)
@@ -71,9 +72,25 @@ def own_rows(asked, answers):
     ]
 
 
+def agreement_rows(signed, answers):
+    ticked = set(answers.get("agreements", []))
+    return [
+        (
+            agreements.field_name(agreement["key"]),
+            agreement["title"],
+            "Agreed" if agreement["key"] in ticked else "Not agreed",
+        )
+        for agreement in signed
+    ]
+
+
 def submission_rows(submission, *, health_only=False):
+    version = submission.form_version
     return display_answers(
-        submission.answers, health_only=health_only, asked=submission.asked_questions
+        submission.answers,
+        health_only=health_only,
+        asked=submission.asked_questions,
+        signed=version.agreements if version else (),
     )
 
 
@@ -111,7 +128,8 @@ def compare_answers(older, newer):
 @dataclass
 class Declaration:
     """One intake version as an insurer reads it: the health answers, the red flags and
-    the consent to treatment, with the sessions it was in force for."""
+    the agreements signed (the consent to treatment first), with the sessions it was in
+    force for."""
 
     submission: IntakeSubmission
     rows: list  # (label, text, flagged)
@@ -120,7 +138,12 @@ class Declaration:
 
     @property
     def consented(self):
-        return bool(self.submission.answers.get("treatment_consent"))
+        return agreements.consented_to_treatment(self.submission)
+
+    @property
+    def signed(self):
+        """Every agreement of the form, word for word, and whether the client agreed."""
+        return agreements.agreed(self.submission)
 
 
 def declarations_for(client, appointments):
@@ -161,6 +184,6 @@ def declaration(submission):
     rows = [
         (label, text, (name == "conditions" and bool(checklist)) or name in own)
         for name, label, text in submission_rows(submission)
-        if name not in CONTACT
+        if name not in CONTACT and not name.startswith("agree_")  # printed in full apart
     ]
     return Declaration(submission=submission, rows=rows, red_flags=submission.flagged_conditions())

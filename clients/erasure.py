@@ -106,6 +106,7 @@ def erase_personal_details(client):
     client.erased_at = timezone.now()
     client.retain_until = retention_end(client)
     client.save()
+    client.health_checks.all().delete()
     client.intake_submissions.all().delete()
     client.intake_links.all().delete()
     client.consent_events.all().delete()
@@ -152,6 +153,7 @@ CLIENTS = Eraser(
     models=(
         "clients.Client",
         "clients.ConsentEvent",
+        "clients.HealthCheck",
         "clients.IntakeLink",
         "clients.IntakeSubmission",
         "clients.Referral",

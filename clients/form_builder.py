@@ -1,5 +1,6 @@
-"""Settings → Intake form: the owner writes the practice's own questions (a draft), sees
-the form as a client will on a phone, and publishes it as a new version.
+"""Settings → Intake form: the owner writes the practice's own questions and the
+agreements clients sign (a draft), sees the form as a client will on a phone, and
+publishes it as a new version.
 
 The standard safety checklist is not edited here: the red flags and the insurer report
 rest on it, so every version asks it.
@@ -9,41 +10,30 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from practice.models import Practice
 from practice.tenancy import get_for_practice, owner_required
 
-from . import health, questions
-from .forms import IntakeForm, QuestionForm
-from .models import IntakeFormVersion, IntakeQuestion
-
-
-def draft(practice):
-    return list(
-        IntakeQuestion.objects.filter(practice=practice)
-        .select_related("show_if")
-        .order_by("position", "pk")
-    )
-
-
-def published_draft(practice):
-    return [question.published() for question in draft(practice)]
+from . import health, questions, services
+from .forms import AgreementForm, IntakeForm, QuestionForm
+from .models import Agreement, IntakeFormVersion, IntakeQuestion
 
 
 @owner_required
 def builder(request):
     practice = request.practice
     current = IntakeFormVersion.current(practice)
-    rows = draft(practice)
+    rows = services.draft(practice)
     sections = {}
     for question in rows:
         sections.setdefault(question.section, []).append(question)
+    signed = list(Agreement.objects.filter(practice=practice))
+    published = ([question.published() for question in rows], [a.published() for a in signed])
     context = {
         "sections": sections,
+        "agreements": signed,
         "current": current,
-        "unpublished": [question.published() for question in rows] != current.questions,
+        "unpublished": published != (current.questions, current.agreements),
         "checklist": health.CONDITIONS,
         "kinds": dict(questions.Kind.choices),
     }
@@ -86,7 +76,7 @@ def question_move(request, question_id, direction):
     can move into the next section too). A question stays after the one it depends on."""
     if direction not in ("up", "down"):
         return redirect("intake_form:builder")
-    rows = draft(request.practice)
+    rows = services.draft(request.practice)
     question = get_for_practice(request, IntakeQuestion, public_id=question_id)
     at = next(n for n, row in enumerate(rows) if row.pk == question.pk)
     other_at = at - 1 if direction == "up" else at + 1
@@ -126,7 +116,12 @@ def question_remove(request, question_id):
 def preview(request):
     """The draft as a client sees it on a phone: the whole form, nothing can be sent."""
     practice = request.practice
-    version = IntakeFormVersion(practice=practice, number=0, questions=published_draft(practice))
+    version = IntakeFormVersion(
+        practice=practice,
+        number=0,
+        questions=services.published_draft(practice),
+        agreements=services.published_agreements(practice),
+    )
     form = IntakeForm(practice=practice, version=version)
     form.helper.inputs = []  # nothing to send
     context = {"form": form, "practice": practice, "preview": True}
@@ -136,30 +131,60 @@ def preview(request):
 @require_POST
 @owner_required
 def publish(request):
-    practice = request.practice
-    current = IntakeFormVersion.current(practice)
-    asked = published_draft(practice)
-    if asked == current.questions:
-        messages.info(request, f"Version {current.number} already asks these questions.")
-        return redirect("intake_form:builder")
+    current = IntakeFormVersion.current(request.practice)
     try:
-        with transaction.atomic():
-            version = IntakeFormVersion.objects.create(
-                practice=practice,
-                number=current.number + 1,
-                questions=asked,
-                checklist=questions.checklist(),
-                published_at=timezone.now(),
-                published_by=request.user,
-            )
-            Practice.objects.filter(pk=practice.pk).update(intake_form_number=version.number)
-            transaction.on_commit(lambda: version.keep(practice))
+        version = services.publish_form(request.practice, by=request.user)
     except IntegrityError:  # published from another page at the same moment
         messages.error(request, "Someone published the form just now. Look at it and try again.")
         return redirect("intake_form:builder")
+    if version is None:
+        messages.info(request, f"Version {current.number} already reads like the draft.")
+        return redirect("intake_form:builder")
     messages.success(
         request,
-        f"Published as version {version.number}. New forms ask these questions; forms "
-        "already filled in keep the questions they were asked.",
+        f"Published as version {version.number}. New forms ask these questions and "
+        "agreements; forms already filled in keep the ones their clients read.",
     )
     return redirect("intake_form:builder")
+
+
+@owner_required
+def agreement_add(request):
+    return agreement_form(request, Agreement(practice=request.practice))
+
+
+@owner_required
+def agreement_edit(request, agreement_id):
+    agreement = get_for_practice(request, Agreement, public_id=agreement_id)
+    return agreement_form(request, agreement)
+
+
+def agreement_form(request, agreement):
+    form = AgreementForm(request.POST or None, instance=agreement)
+    if request.method == "POST" and form.is_valid():
+        agreement = form.save(commit=False)
+        if agreement.pk is None:
+            last = Agreement.objects.filter(practice=request.practice).aggregate(n=Max("position"))
+            agreement.position = (last["n"] or 0) + 1
+        agreement.save()
+        messages.success(request, f"Saved “{agreement.title}”. Publish to ask it on new forms.")
+        return redirect("intake_form:builder")
+    context = {"form": form, "agreement": agreement}
+    return render(request, "clients/form_builder/agreement.html", context)
+
+
+@owner_required
+def agreement_remove(request, agreement_id):
+    agreement = get_for_practice(request, Agreement, public_id=agreement_id)
+    if agreement.is_treatment_consent:
+        messages.error(request, "Every form asks for consent to treatment: change its words.")
+        return redirect("intake_form:builder")
+    if request.method == "POST":
+        agreement.delete()
+        messages.success(
+            request,
+            f"Removed “{agreement.title}” from the draft. Clients who signed it keep it on "
+            "their record.",
+        )
+        return redirect("intake_form:builder")
+    return render(request, "clients/form_builder/agreement_remove.html", {"agreement": agreement})

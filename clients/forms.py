@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from practice.models import Practitioner
 
-from . import health, questions
+from . import agreements, health, questions
 from .models import (
+    Agreement,
     Channel,
     Client,
     IntakeFormVersion,
@@ -217,12 +218,6 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         label="Who recommended us, or your voucher code", max_length=120, required=False
     )
 
-    policies_accepted = forms.BooleanField(
-        label="I have read the cancellation and late-arrival policies"
-    )
-    treatment_consent = forms.BooleanField(
-        label="I agree to massage treatment and will say at once if anything hurts or feels wrong"
-    )
     signed_name = forms.CharField(label="Type your full name to sign", max_length=160, min_length=3)
 
     nonce = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -247,6 +242,12 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
             self.fields[questions.field_name(question["key"])] = questions.form_field(
                 question, parent
             )
+        for agreement in self.version.agreements:
+            self.fields[agreements.field_name(agreement["key"])] = forms.BooleanField(
+                label=f"I agree to “{agreement['title']}”",
+                required=agreement["required"],
+                error_messages={"required": "Please tick this to agree, or ask us about it."},
+            )
         self.helper = self.build_helper()
 
     @staticmethod
@@ -261,20 +262,15 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
     def blank_key(self):
         """For a form nobody has typed in yet (a new client's: not sent back with errors,
         not filled in from a client's record), a key naming everything its rendered fields
-        show: the form's own definition and the practice's policy texts. Its HTML is then
+        show: the form's own definition and the published version (its questions and its
+        agreements, which never change). Its HTML is then
         the same for every visitor of the practice and is drawn once (the page's slowest
         part); the nonce and the CSRF token are drawn outside it. Else None."""
         if self.is_bound or set(self.initial) - {"nonce", "form_version"}:
             return None
         if self.version.pk is None:  # a preview of the owner's draft
             return None
-        shown = (
-            form_signature(type(self)),
-            str(self.practice.pk),
-            str(self.version.pk),
-            self.practice.cancellation_policy,
-            self.practice.late_arrival_policy,
-        )
+        shown = (form_signature(type(self)), str(self.practice.pk), str(self.version.pk))
         return hashlib.sha256("\x00".join(shown).encode()).hexdigest()
 
     def build_helper(self):
@@ -297,13 +293,7 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
             Fieldset("Your massage", "areas_to_avoid", "pressure_preference", "goals"),
             *self.own_sections(),
             Fieldset("About us", "source", "source_detail"),
-            Fieldset(
-                "Policies and consent",
-                HTML('{% include "clients/intake/_policies.html" %}'),
-                "policies_accepted",
-                "treatment_consent",
-                "signed_name",
-            ),
+            Fieldset("What you agree to", *self.agreement_blocks(), "signed_name"),
             self.honeypot(),
         )
         helper.add_input(Submit("submit", "Send my form", css_class="btn-lg w-100"))
@@ -324,6 +314,18 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
                 )
             sections.setdefault(question["section"], []).append(name)
         return [Fieldset(title, *names) for title, names in sections.items()]
+
+    def agreement_blocks(self):
+        """Each agreement's words, then its tick box. (The words come in through the
+        template's context, so they are escaped like any text of the owner's.)"""
+        blocks = []
+        for n, agreement in enumerate(self.version.agreements):
+            words = (
+                '{% include "clients/intake/_agreement.html" with '
+                f"agreement=form.version.agreements.{n} %}}"
+            )
+            blocks += [HTML(words), agreements.field_name(agreement["key"])]
+        return blocks
 
     def clean(self):
         cleaned = super().clean()
@@ -358,8 +360,9 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
 
     def answers(self):
         """The cleaned answers as JSON-ready values, for an IntakeSubmission; the answers to
-        the practice's own questions under "questions", by each question's key."""
-        answers, own = {}, {}
+        the practice's own questions under "questions", by each question's key; the keys of
+        the agreements ticked under "agreements"."""
+        answers, own, signed = {}, {}, []
         for name, value in self.cleaned_data.items():
             if name in self.NOT_ANSWERS:
                 continue
@@ -367,8 +370,13 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
                 if questions.given(value):
                     own[name.removeprefix("q_")] = questions.json_value(value)
                 continue
+            if name in self.fields and name.startswith("agree_"):
+                if value:
+                    signed.append(name.removeprefix("agree_"))
+                continue
             answers[name] = value.isoformat() if isinstance(value, datetime.date) else value
         answers["questions"] = own
+        answers["agreements"] = signed
         return answers
 
     @classmethod
@@ -378,10 +386,11 @@ class IntakeForm(ContactRulesMixin, HoneypotForm):
         initial = dict(latest.answers) if latest else {}
         for key, value in initial.pop("questions", {}).items():
             initial[questions.field_name(key)] = value
+        initial.pop("agreements", None)  # agreed afresh every time
         for field in CONTACT_FIELDS:
             initial[field] = getattr(client, field)
         for name in ("policies_accepted", "treatment_consent", "signed_name"):
-            initial.pop(name, None)  # asked afresh every time
+            initial.pop(name, None)  # signed afresh (the first two: older forms' ticks)
         return initial
 
 
@@ -520,6 +529,23 @@ class ReferForm(forms.Form):
         self.fields["practitioners"].queryset = practitioners_of(practice)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Record the referral"))
+
+
+class AgreementForm(forms.ModelForm):
+    """The owner's form for one of the texts clients sign."""
+
+    class Meta:
+        model = Agreement
+        fields = ("title", "body", "required", "before_booking")
+        widgets = {"body": forms.Textarea({"rows": 8})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.is_treatment_consent:
+            self.fields["required"].disabled = True
+            self.fields["required"].help_text = "Every client consents to treatment."
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save the agreement"))
 
 
 class QuestionForm(forms.ModelForm):

@@ -12,7 +12,7 @@ from django_scopes import ScopedManager
 
 from practice.tenant_model import TenantModel
 
-from . import health, questions
+from . import agreements, health, questions
 
 
 class Channel(models.TextChoices):
@@ -111,6 +111,8 @@ class Client(TenantModel):
     answer_flags = models.JSONField(default=list, blank=True, editable=False)
     allergies = models.CharField(max_length=500, blank=True, editable=False)
     intake_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the client last said how their health is: a re-check or a new intake form.
+    health_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # What a provider reported it could not deliver to, by channel: {"email": {"address":
     # ..., "reason": ..., "at": ...}}. It holds only while the client's address is that one.
     undeliverable = models.JSONField(default=dict, blank=True, editable=False)
@@ -350,6 +352,25 @@ class IntakeSubmission(TenantModel):
         return self.form_version.questions if self.form_version_id else []
 
 
+class HealthCheck(TenantModel):
+    """A returning client's answer to "has anything changed since your last visit?":
+    nothing (one tap), or changed, with the intake version they sent."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="health_checks")
+    checked_at = models.DateTimeField(default=timezone.now)
+    changed = models.BooleanField(default=False)
+    submission = models.OneToOneField(
+        IntakeSubmission, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self):
+        return f"Health re-check for {self.client}"
+
+
 class IntakeQuestion(TenantModel):
     """One of the practice's own intake questions as the owner is writing it: the draft.
     Clients answer a published copy (IntakeFormVersion), so editing never changes what
@@ -428,6 +449,7 @@ class IntakeFormVersion(TenantModel):
     number = models.PositiveIntegerField()
     questions = models.JSONField(default=list)
     checklist = models.JSONField(default=list)
+    agreements = models.JSONField(default=list)  # what the client signs, word for word
     published_at = models.DateTimeField(default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -472,13 +494,14 @@ class IntakeFormVersion(TenantModel):
         "number",
         "questions",
         "checklist",
+        "agreements",
         "published_at",
         "published_by_id",
     )
 
     @staticmethod
     def cache_key(practice, number):
-        return f"intake-form:{practice.pk}:{practice.public_id}:{number}"
+        return f"intake-form:2:{practice.pk}:{practice.public_id}:{number}"
 
     def keep(self, practice):
         kept = [getattr(self, name) for name in self.KEPT_FIELDS]
@@ -490,11 +513,71 @@ class IntakeFormVersion(TenantModel):
         try:
             with transaction.atomic():
                 version = cls.objects.create(
-                    practice=practice, number=1, checklist=questions.checklist()
+                    practice=practice,
+                    number=1,
+                    checklist=questions.checklist(),
+                    agreements=Agreement.standard(practice),
                 )
         except IntegrityError:  # a second first form at the same moment: take it
             version = cls.objects.get(practice=practice, number=1)
         return version.keep(practice)
+
+
+class Agreement(TenantModel):
+    """One of the texts a client signs, as the owner is writing it: the draft. Clients
+    sign a published copy (IntakeFormVersion.agreements)."""
+
+    key = models.CharField(max_length=24, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    body = models.TextField("text", max_length=6000)
+    required = models.BooleanField(
+        "the client must agree to send the form",
+        default=True,
+        help_text="Leave unticked for something a client may decline, such as photos.",
+    )
+    before_booking = models.BooleanField(
+        "shown before booking online",
+        default=False,
+        help_text="For a policy clients should read before they choose a time.",
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "key"], name="one_agreement_per_key")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = secrets.token_hex(6)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_treatment_consent(self):
+        return self.key == agreements.TREATMENT
+
+    def published(self):
+        return {
+            "key": self.key,
+            "title": self.title,
+            "body": self.body,
+            "required": self.required or self.is_treatment_consent,
+            "before_booking": self.before_booking,
+        }
+
+    @classmethod
+    def standard(cls, practice):
+        """Write a new practice's standard agreements as its draft; their published form."""
+        rows = [
+            cls(practice=practice, position=n, **text)
+            for n, text in enumerate(agreements.STANDARD, start=1)
+        ]
+        cls.objects.bulk_create(rows, ignore_conflicts=True)
+        return [dict(text) for text in agreements.STANDARD]
 
 
 class MoveReason(models.TextChoices):

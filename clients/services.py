@@ -1,13 +1,26 @@
 """Workflows across clients and their intake submissions."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from . import health, questions, record
-from .models import CONSENT_CHANNELS, Client, IntakeFormVersion, IntakeSubmission
+from practice.models import Practice
+
+from . import agreements, health, questions, rechecks, record, signals
+from .models import (
+    CONSENT_CHANNELS,
+    Agreement,
+    Client,
+    IntakeFormVersion,
+    IntakeQuestion,
+    IntakeSubmission,
+)
 from .timeline import Entry
+
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 # Answers copied onto the client record when a submission is applied.
 CLIENT_FIELDS = (
@@ -16,6 +29,47 @@ CLIENT_FIELDS = (
     "source",
     "source_detail",
 )
+
+
+def draft(practice):
+    """The practice's own questions as the owner is writing them, in order."""
+    return list(
+        IntakeQuestion.objects.filter(practice=practice)
+        .select_related("show_if")
+        .order_by("position", "pk")
+    )
+
+
+def published_draft(practice):
+    return [question.published() for question in draft(practice)]
+
+
+def published_agreements(practice):
+    return [agreement.published() for agreement in Agreement.objects.filter(practice=practice)]
+
+
+def publish_form(practice, *, by):
+    """Publish the draft's questions and agreements as the practice's next intake form
+    version, which new forms then ask; None when the current version reads the same.
+    Raises IntegrityError when another version was published at the same moment."""
+    current = IntakeFormVersion.current(practice)
+    asked, signed = published_draft(practice), published_agreements(practice)
+    if (asked, signed) == (current.questions, current.agreements):
+        return None
+    with transaction.atomic():
+        version = IntakeFormVersion.objects.create(
+            practice=practice,
+            number=current.number + 1,
+            questions=asked,
+            checklist=questions.checklist(),
+            agreements=signed,
+            published_at=timezone.now(),
+            published_by=by,
+        )
+        Practice.objects.filter(pk=practice.pk).update(intake_form_number=version.number)
+        practice.intake_form_number = version.number
+        transaction.on_commit(lambda: version.keep(practice))
+    return version
 
 
 def find_existing_client(practice, email, mobile):
@@ -80,8 +134,12 @@ def submit_intake(
 
 
 def apply_submission(submission, by=None):
-    """Copy a submission's answers onto its client and recompute the red flags."""
+    """Copy a submission's answers onto its client and recompute the red flags. A client
+    who sends a form again has re-checked their health; a red flag they did not have
+    before is told to the therapist (history imported after the fact tells nobody)."""
     client, answers = submission.client, submission.answers
+    flagged_before = {flag.label for flag in client.flagged_conditions()}
+    returning = client.intake_completed_at is not None
     for field in CLIENT_FIELDS:
         if field in answers:
             setattr(client, field, answers[field] or "")
@@ -96,10 +154,26 @@ def apply_submission(submission, by=None):
     client.has_red_flags = bool(conditions or own)
     client.allergies = answers.get("allergies", "")
     client.intake_completed_at = submission.submitted_at
+    client.health_checked_at = max(submission.submitted_at, client.health_checked_at or EPOCH)
     client.save()
     how = f"intake form v{submission.version}"
     for channel in CONSENT_CHANNELS:
         client.record_consent(channel, bool(answers.get(f"{channel}_consent")), how, by=by)
+    mark_applied(submission, by)
+    if submission.via == IntakeSubmission.Via.IMPORT:
+        return
+    if returning:
+        rechecks.changed(submission)
+    new_flags = [f for f in client.flagged_conditions() if f.label not in flagged_before]
+    if new_flags:
+        transaction.on_commit(
+            lambda: signals.red_flags_raised.send(
+                sender=IntakeSubmission, submission=submission, flags=new_flags
+            )
+        )
+
+
+def mark_applied(submission, by):
     submission.applied = True
     submission.reviewed_at = submission.reviewed_at or (timezone.now() if by else None)
     submission.needs_review = False
@@ -113,7 +187,8 @@ def dismiss_submission(submission):
 
 
 def record_part(client):
-    """The client's own details, consent history and every intake version, for the export."""
+    """The client's own details, consent history, every intake version with the words of
+    what they signed, and their health re-checks, for the export."""
     return record.Part(
         "client",
         {
@@ -123,7 +198,18 @@ def record_part(client):
             ],
             "intake_submissions": [
                 record.plain(submission, exclude=("nonce",))
-                for submission in client.intake_submissions.order_by("version")
+                | {
+                    "signed": [
+                        {"title": text["title"], "text": text["body"], "agreed": agreed}
+                        for text, agreed in agreements.agreed(submission)
+                    ]
+                }
+                for submission in client.intake_submissions.select_related("form_version").order_by(
+                    "version"
+                )
+            ],
+            "health_checks": [
+                record.plain(check, exclude=("public_id",)) for check in client.health_checks.all()
             ],
         },
     )

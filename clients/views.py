@@ -19,7 +19,7 @@ from practice.tenancy import (
     practice_required,
 )
 
-from . import answers, boundaries, erasure, importing, record, services, timeline
+from . import answers, boundaries, erasure, importing, rechecks, record, services, timeline
 from .forms import (
     ClientFilterForm,
     ClientForm,
@@ -351,6 +351,23 @@ def intake_by_link(request, token):
                 initial=IntakeForm.initial_from_client(link.client), practice=practice
             )
         return render(request, "clients/intake/form.html", {"form": form, "practice": practice})
+
+
+@ratelimit(key="ip", rate=intake_rate, method="POST", block=True)
+def health_check(request, token):
+    """ "Has anything changed since your last visit?" from the reminder's link: one tap
+    says nothing did; else the client updates their form (prefilled, as the link's own
+    page). An intake past the practice's limit is asked in full instead."""
+    link = link_or_404(token)
+    practice, client = link.practice, link.client
+    with scope(practice=practice):
+        stale = rechecks.out_of_date(client, practice)
+        context = {"practice": practice, "client": client, "token": token, "stale": stale}
+        if request.method == "POST" and not stale:
+            rechecks.nothing_changed(client, ip=request.META.get("REMOTE_ADDR"))
+            IntakeLink.objects.filter(pk=link.pk).update(last_used_at=timezone.now())
+            return render(request, "clients/intake/check_done.html", context)
+        return render(request, "clients/intake/check.html", context)
 
 
 @ratelimit(key="ip", rate=intake_rate, method="POST", block=True)

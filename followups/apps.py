@@ -10,6 +10,7 @@ class FollowupsConfig(AppConfig):
         from anymail.signals import tracking
 
         from clients import erasure, record, timeline
+        from clients.signals import red_flags_raised
         from practice.backups import restored
         from practice.two_factor import two_factor_changed
         from sessions import related
@@ -25,6 +26,7 @@ class FollowupsConfig(AppConfig):
             saved_appointment, sender=Appointment, dispatch_uid="followups-appointment"
         )
         post_save.connect(saved_hold, sender=BookingHold, dispatch_uid="followups-hold")
+        red_flags_raised.connect(services.alert_new_red_flags, dispatch_uid="followups")
         two_factor_changed.connect(planning.on_two_factor_changed, dispatch_uid="followups")
         restored.connect(services.after_restore, dispatch_uid="followups")
         tracking.connect(delivery.email_event, dispatch_uid="followups-delivery")

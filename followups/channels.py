@@ -34,7 +34,7 @@ class EmailChannel:
             return [followup.invitation.email]
         if KINDS[followup.kind].to_given_address:
             return [followup.to]
-        if followup.kind == Kind.WORSE_ALERT:  # every owner hears of it at once
+        if followup.kind in (Kind.WORSE_ALERT, Kind.HEALTH_ALERT):  # every owner, at once
             return followup.practice.owner_emails() or [followup.practice.email]
         if followup.client is None:  # a message to the practice itself
             return [followup.practice.contact_email()]

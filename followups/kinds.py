@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     MOVE_ON = "move_on", "Message about moving on"
     INVITATION = "invitation", "Invitation to join the practice"
     WORSE_ALERT = "worse_alert", "Alert: a client feels worse"
+    HEALTH_ALERT = "health_alert", "Alert: a new red flag before a session"
     REFERRAL_LIST = "referral_list", "List of colleagues for an enquirer"
     INSURER_REPORT = "insurer_report", "Incident report to the insurer"
     BOOKING_CONFIRMATION = "booking_confirmation", "Confirmation of a booking"
@@ -139,14 +140,17 @@ KINDS = {
             "Hello {{ first_name }},\n\nA reminder of your massage {{ when }}.{% if "
             "intake_link %}\n\n{% if first_visit %}Before your first visit{% else "
             "%}Before you come{% endif %}, please fill in this short form: {{ "
-            "intake_link }}{% endif %}{% if booking_link %}\n\nTo move or cancel it: {{ "
+            "intake_link }}{% elif recheck_link %}\n\nHas anything changed with your "
+            "health since your last visit? One tap tells us: {{ recheck_link }}{% endif "
+            "%}{% if booking_link %}\n\nTo move or cancel it: {{ "
             "booking_link }}{% endif %}{% if late_policy %}\n\nIf you are running late: "
             "{{ late_policy }}{% endif %}\n\nSee you soon,\n{{ practice }}"
         ),
         text=(
             "Hi {{ first_name }}, see you {{ when }}.{% if reply_to_confirm %} Reply C to "
             "confirm.{% endif %}{% if intake_link %} Your form: {{ intake_link }}{% elif "
-            "booking_link %} To change: {{ booking_link }}{% endif %}\n{{ practice }}"
+            "recheck_link %} Health changed? {{ recheck_link }}{% elif booking_link %} To "
+            "change: {{ booking_link }}{% endif %}\n{{ practice }}"
         ),
         urgent=True,
     ),
@@ -283,6 +287,19 @@ KINDS = {
         ),
         urgent=True,
         ruleless=True,
+        to_practice=True,
+    ),
+    # To the owners when a client's updated form raises a red flag they did not have, before
+    # their next session: the flags, written when it is planned (followups.services).
+    Kind.HEALTH_ALERT: Spec(
+        key="health_alert:{submission}",
+        too_late=NOW,
+        too_late_why="an alert about a new red flag goes out before the session",
+        subject="{{ client_name }} has a new red flag before their session {{ when }}",
+        body="",
+        urgent=True,
+        ruleless=True,
+        prewritten=True,
         to_practice=True,
     ),
     # To someone the practice cannot take on: its list of colleagues (a PDF that the top

@@ -4,12 +4,15 @@ import datetime
 import logging
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from clients import record
+from clients.health import CONTRAINDICATION
 from clients.models import Channel as ContactChannel
 from clients.models import Client, hash_token
 from clients.timeline import Entry
+from practice import dates
 from sessions import booking
 from sessions.calendar import invite_for
 from sessions.models import Appointment
@@ -18,6 +21,7 @@ from . import signals
 from .kinds import expires, key_for
 from .models import Channel, CheckIn, FollowUp, Kind, UnverifiedText
 from .planning import plan, plan_text_reply, ring_after_commit
+from .wording import site_url
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,40 @@ def plan_worse_alert(checkin):
         due_at=now,
         expires_at=expires(Kind.WORSE_ALERT, now),
         appointment=checkin.appointment,
+    )
+
+
+def alert_new_red_flags(sender, submission, flags, **kwargs):
+    """A client's updated form raised red flags they did not have: the owners hear of it
+    through the outbox before the client's next session (none booked: nothing to send,
+    the flags are on the client's page)."""
+    client, now = submission.client, timezone.now()
+    upcoming = (
+        client.appointments.filter(start__gt=now, status=Appointment.Status.BOOKED)
+        .order_by("start")
+        .first()
+    )
+    if upcoming is None:
+        return None
+    practice = submission.practice
+    listed = "\n".join(
+        f"- {flag.label}{' (may rule massage out)' if flag.level == CONTRAINDICATION else ''}"
+        for flag in flags
+    )
+    body = (
+        f"{client.full_name} updated their health form for their session "
+        f"{dates.when(upcoming.start, practice)}, and it now shows:\n\n{listed}\n\n"
+        "Read their answers before the session, and call them if it should not go ahead: "
+        f"{site_url(reverse('clients:detail', args=[client.public_id]))}"
+    )
+    return plan(
+        practice,
+        Kind.HEALTH_ALERT,
+        key=key_for(Kind.HEALTH_ALERT, submission=submission.public_id),
+        due_at=now,
+        expires_at=upcoming.start,
+        appointment=upcoming,
+        body=body,
     )
 
 

@@ -15,6 +15,7 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import rechecks
 from clients.models import IntakeLink, hash_token
 from practice import dates
 from sessions import booking
@@ -82,6 +83,7 @@ def context_for(followup, *, sample=False):
         "service": service_name(followup),
         "link": "",
         "intake_link": "",
+        "recheck_link": "",
         "book_link": "",
         "booking_link": "",
         "offer_link": "",
@@ -145,8 +147,8 @@ def token_links(followup):
         links["link"] = lambda: checkin_link(appointment)
     if followup.kind == Kind.INTAKE_LINK and client:
         links["link"] = lambda: intake_link(client)
-    if followup.kind == Kind.REMINDER and client and not client.intake_completed_at:
-        links["intake_link"] = lambda: intake_link(client)
+    if followup.kind == Kind.REMINDER and client and appointment:
+        links.update(health_links(followup.practice, client, appointment))
     if followup.kind == Kind.INVITATION and followup.invitation:
         links["link"] = lambda: invitation_link(followup.invitation)
     if followup.kind == Kind.BOOKING_HOLD and followup.hold:
@@ -162,6 +164,30 @@ def token_links(followup):
         name = BOOKING_LINKS[followup.kind]
         links[name] = lambda: personal_link(client, again=name == "book_link")
     return links
+
+
+def health_links(practice, client, appointment):
+    """The reminder's link about the client's health: the form itself when they have none
+    or theirs is past the practice's limit; else, for a client who has been since they
+    gave it, "has anything changed?" (where the practice asks it)."""
+    if rechecks.out_of_date(client, practice, appointment.start):
+        return {"intake_link": lambda: intake_link(client)}
+    if not practice.health_recheck:
+        return {}
+    before = Appointment.objects.filter(
+        client=client,
+        start__lt=appointment.start,
+        start__gt=client.intake_completed_at,
+        status=Appointment.Status.COMPLETED,
+    )
+    if not before.exists():  # the form they gave is newer than their last visit
+        return {}
+    return {"recheck_link": lambda: recheck_link(client)}
+
+
+def recheck_link(client):
+    _, token = IntakeLink.issue(client, by=None, revoke_older=False)
+    return site_url(reverse("intake:check", args=[token]))
 
 
 def personal_link(client, *, again):
@@ -212,9 +238,13 @@ def hold_link(hold):
     return site_url(reverse("booking:confirm_hold", args=[token]))
 
 
+ALERTS = (Kind.WORSE_ALERT, Kind.HEALTH_ALERT)
+
+
 def alert_context(followup):
-    """The names an alert to the practice about a "worse" answer may use."""
-    if followup.kind != Kind.WORSE_ALERT or followup.appointment is None:
+    """The names an alert to the practice about a client may use (about their "worse"
+    answer, or a new red flag)."""
+    if followup.kind not in ALERTS or followup.appointment is None:
         return {}
     appointment = followup.appointment
     checkin = CheckIn.objects.filter(appointment=appointment).select_related("client").first()

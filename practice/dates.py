@@ -48,6 +48,13 @@ def short(moment, practice):
     return f"{day_text}, {format_time(moment, 'short', locale=locale)}"
 
 
+def brief(value, practice):
+    """ "3 Dec 2026": a day in a badge or a short label."""
+    if isinstance(value, datetime.datetime):
+        value = local(value, practice).date()
+    return format_skeleton("yMMMd", value, locale=locale_for(practice.country.code))
+
+
 def weekday(value, practice):
     """ "Monday 14 December": a day in a list of days to choose from."""
     return format_skeleton("MMMMEEEEd", value, locale=locale_for(practice.country.code))

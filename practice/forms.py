@@ -145,6 +145,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "currency",
             "cancellation_policy",
             "late_arrival_policy",
+            "health_recheck",
+            "intake_max_age_months",
             "online_booking",
             "confirm_online_bookings",
             "cancellation_notice_hours",
@@ -184,6 +186,7 @@ class PracticeSettingsForm(forms.ModelForm):
                 "Practice", "name", "phone", "email", "address", "country", "time_zone", "currency"
             ),
             Fieldset("New clients", "is_full"),
+            Fieldset("Health before each visit", "health_recheck", "intake_max_age_months"),
             Fieldset(
                 "Online booking",
                 "online_booking",

@@ -96,8 +96,19 @@ class Practice(models.Model):
         help_text="The new-client form then says you are not taking new clients.",
     )
 
+    health_recheck = models.BooleanField(
+        "ask returning clients whether their health has changed",
+        default=True,
+        help_text="The reminder before each visit carries a link: one tap says nothing "
+        "changed, or the client updates what did.",
+    )
+    intake_max_age_months = models.PositiveSmallIntegerField(
+        "months before a full intake form is asked again",
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
     cancellation_policy = models.TextField(
-        blank=True, help_text="Shown to clients with reminders and on the intake form."
+        blank=True, help_text="A short note quoted in booking confirmations."
     )
     late_arrival_policy = models.TextField(
         blank=True, help_text="What happens when a client arrives late for a session."

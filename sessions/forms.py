@@ -10,10 +10,11 @@ from django_scopes.forms import SafeModelChoiceField, SafeModelMultipleChoiceFie
 from clients.forms import ContactRulesMixin, HoneypotForm, PhoneField
 from clients.models import Channel, Client
 
-from . import codes
+from . import body, codes
 from .models import (
     Appointment,
     NoteArea,
+    NoteTemplate,
     Service,
     SessionNote,
     Technique,
@@ -125,8 +126,27 @@ class SessionNoteForm(forms.ModelForm):
             )
         } | {"techniques": forms.CheckboxSelectMultiple}
 
-    def __init__(self, *args, practice, **kwargs):
+    SECTIONS = (
+        ("Subjective", ("subjective", "changes_since_last", "pain_before")),
+        ("Objective", ("posture", "range_of_motion", "palpation")),
+        ("Assessment", ("assessment",)),
+        ("Plan", ("home_care", "next_visit")),
+        (
+            "Treatment",
+            (
+                "techniques",
+                "pain_after",
+                "pressure_checked",
+                "consent_confirmed",
+                "pain_flag_reason",
+            ),
+        ),
+    )
+
+    def __init__(self, *args, practice, unasked=(), **kwargs):
         super().__init__(*args, **kwargs)
+        for name in unasked:  # a rating the service's note template does not ask for
+            del self.fields[name]
         self.fields["techniques"].queryset = Technique.objects.filter(
             practice=practice, active=True
         )
@@ -135,18 +155,49 @@ class SessionNoteForm(forms.ModelForm):
         ].help_text = f"Needed when any pain reaches {practice.pain_threshold}/10 (your threshold)."
         self.helper = form_helper(
             Layout(
-                Fieldset("Subjective", "subjective", "changes_since_last", "pain_before"),
+                *(
+                    Fieldset(title, *(name for name in names if name in self.fields))
+                    for title, names in self.SECTIONS
+                )
+            )
+        )
+
+
+class NoteTemplateForm(forms.ModelForm):
+    """The owner's usual note for a service."""
+
+    areas = forms.MultipleChoiceField(
+        label="Usual areas",
+        choices=body.REGIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each becomes a row of the note's areas, for pressure and pain.",
+    )
+
+    class Meta:
+        model = NoteTemplate
+        fields = (*NoteTemplate.TEXT_FIELDS, "techniques", "areas")
+        fields += ("asks_pain_before", "asks_pain_after")
+        field_classes = {"techniques": SafeModelMultipleChoiceField}
+        widgets = {
+            name: forms.Textarea({"rows": 2})
+            for name in NoteTemplate.TEXT_FIELDS
+            if name != "next_visit"
+        } | {"techniques": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, practice, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["techniques"].queryset = Technique.objects.filter(
+            practice=practice, active=True
+        )
+        self.helper = form_helper(
+            Layout(
+                Fieldset("Subjective", "subjective"),
                 Fieldset("Objective", "posture", "range_of_motion", "palpation"),
                 Fieldset("Assessment", "assessment"),
                 Fieldset("Plan", "home_care", "next_visit"),
-                Fieldset(
-                    "Treatment",
-                    "techniques",
-                    "pain_after",
-                    "pressure_checked",
-                    "consent_confirmed",
-                    "pain_flag_reason",
-                ),
+                Fieldset("Treatment", "techniques", "areas"),
+                Fieldset("Ratings the note asks for", "asks_pain_before", "asks_pain_after"),
             )
         )
 

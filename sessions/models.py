@@ -259,6 +259,51 @@ def note_part_changes_with_amendment(name, *, note_column, message):
     )
 
 
+class NoteTemplate(TenantModel):
+    """A service's note as the practice usually writes it: new notes of its sessions start
+    from it. Changing it changes only notes not yet written."""
+
+    # The note's text fields a template may prefill, in the note's order.
+    TEXT_FIELDS = (
+        "subjective",
+        "posture",
+        "range_of_motion",
+        "palpation",
+        "assessment",
+        "home_care",
+        "next_visit",
+    )
+
+    service = models.OneToOneField(Service, on_delete=models.CASCADE, related_name="note_template")
+    subjective = models.TextField("what the client usually reports", max_length=4000, blank=True)
+    posture = models.TextField(max_length=2000, blank=True)
+    range_of_motion = models.TextField("range of motion", max_length=2000, blank=True)
+    palpation = models.TextField(max_length=2000, blank=True)
+    assessment = models.TextField(max_length=4000, blank=True)
+    home_care = models.TextField("home care", max_length=2000, blank=True)
+    next_visit = models.CharField("recommended next visit", max_length=120, blank=True)
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="+")
+    areas = models.JSONField("usual areas", default=list, blank=True)  # body.REGIONS keys
+    asks_pain_before = models.BooleanField("the note asks for pain before", default=True)
+    asks_pain_after = models.BooleanField("the note asks for pain after", default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Note template for {self.service}"
+
+    def initial(self):
+        """The new note's fields and area rows, as "copy from the last note" gives them."""
+        fields = {name: getattr(self, name) for name in self.TEXT_FIELDS}
+        fields["techniques"] = list(self.techniques.filter(active=True))
+        return fields, [{"region": region} for region in self.areas]
+
+    @property
+    def unasked(self):
+        """The ratings a note from this template leaves out."""
+        asks = {"pain_before": self.asks_pain_before, "pain_after": self.asks_pain_after}
+        return [name for name, asked in asks.items() if not asked]
+
+
 class SessionNote(TenantModel):
     """The SOAP record of one completed appointment. Signed notes change only by amendment."""
 

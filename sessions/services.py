@@ -9,14 +9,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from clients import rechecks
 from clients.models import Client
 from practice.navigation import url_for_ids
 
 from . import availability, body, signals
-from .models import Appointment, NoteAmendment, Service, SessionNote, Technique
+from .models import Appointment, NoteAmendment, NoteTemplate, Service, SessionNote, Technique
 
 DEFAULT_SERVICES = [("Massage, 60 minutes", 60, 60), ("Massage, 90 minutes", 90, 85)]
 DEFAULT_TECHNIQUES = [
@@ -200,6 +201,17 @@ def previous_note(appointment):
     )
 
 
+def note_template(appointment):
+    """The usual note of the session's service, or None."""
+    if appointment.service_id is None:
+        return None
+    return (
+        NoteTemplate.objects.filter(service_id=appointment.service_id)
+        .prefetch_related("techniques")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of a list of sessions (templates/sessions/_appointment_rows.html)."""
@@ -210,6 +222,7 @@ class Row:
     client_name: str
     red_flags: bool
     intake_done: bool
+    health: object  # clients.rechecks.Status, or None where not asked for
     service: str
     minutes: int
     status: str
@@ -221,8 +234,9 @@ class Row:
     awaiting: bool
 
 
-def listing(appointments, limit=None):
-    """The rows of sessions a day, a week or the dashboard shows, by start time.
+def listing(appointments, limit=None, practice=None):
+    """The rows of sessions a day, a week or the dashboard shows, by start time; with the
+    `practice`, how its clients' health answers stand for each session.
 
     A busy day has over a hundred, so they are read as plain values (no model instances)
     and each row's link, local time and labels are worked out here rather than by
@@ -231,7 +245,7 @@ def listing(appointments, limit=None):
     written = SessionNote.objects.filter(appointment=OuterRef("pk"))
     values = (
         appointments.filter(client__erased_at=None)  # an erased client is gone from the day
-        .annotate(has_note=Exists(written))
+        .annotate(has_note=Exists(written), previous_visit=previous_visit())
         .order_by("start")
         .values_list(
             "public_id",
@@ -244,6 +258,8 @@ def listing(appointments, limit=None):
             "client__last_name",
             "client__has_red_flags",
             "client__intake_completed_at",
+            "client__health_checked_at",
+            "previous_visit",
             "service__name",
             "booked_via",
             "confirmed_at",
@@ -259,6 +275,10 @@ def listing(appointments, limit=None):
             client_name=Client.name_of(first, last),
             red_flags=red_flags,
             intake_done=intake_at is not None,
+            health=practice
+            and rechecks.status(
+                practice, start=start, given=intake_at, checked=checked, previous_visit=before
+            ),
             service=service or "",
             minutes=minutes,
             status=status,
@@ -280,12 +300,47 @@ def listing(appointments, limit=None):
             last,
             red_flags,
             intake_at,
+            checked,
+            before,
             service,
             via,
             confirmed_at,
             awaiting,
         ) in values
     ]
+
+
+def previous_visit():
+    """The start of the client's visit before a session (a subquery on its row)."""
+    return Subquery(
+        Appointment.objects.filter(
+            client=OuterRef("client"),
+            start__lt=OuterRef("start"),
+            status=Appointment.Status.COMPLETED,
+        )
+        .order_by("-start")
+        .values("start")[:1]
+    )
+
+
+def health_status(appointment):
+    """How the client's health answers stand for one session (the note form's banner)."""
+    client = appointment.client
+    before = (
+        Appointment.objects.filter(
+            client=client, start__lt=appointment.start, status=Appointment.Status.COMPLETED
+        )
+        .order_by("-start")
+        .values_list("start", flat=True)
+        .first()
+    )
+    return rechecks.status(
+        appointment.practice,
+        start=appointment.start,
+        given=client.intake_completed_at,
+        checked=client.health_checked_at,
+        previous_visit=before,
+    )
 
 
 def overdue_unsigned(practice, now=None):

@@ -13,8 +13,8 @@ from django_scopes import scope, scopes_disabled
 from practice.tenancy import get_for_practice, owner_required, practice_required
 
 from . import calendar
-from .forms import TimeOffForm, WeekForm
-from .models import CalendarFeed, Service, Technique, TimeOff, WorkingHours
+from .forms import NoteTemplateForm, TimeOffForm, WeekForm
+from .models import CalendarFeed, NoteTemplate, Service, Technique, TimeOff, WorkingHours
 
 CATALOGUES = {
     "services": (
@@ -70,6 +70,23 @@ def catalogue(request, kind):
         messages.success(request, f"{title} saved.")
         return redirect(f"sessions:{kind}")
     return render(request, "sessions/catalogue.html", {"formset": formset, "title": title})
+
+
+@owner_required
+def note_template(request, public_id):
+    """A service's usual note: new notes of its sessions start from it."""
+    service = get_for_practice(request, Service, public_id=public_id)
+    template = NoteTemplate.objects.filter(service=service).first() or NoteTemplate(
+        practice=request.practice, service=service
+    )
+    form = NoteTemplateForm(request.POST or None, instance=template, practice=request.practice)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request, f"Saved the note template for {service}. Notes already written keep theirs."
+        )
+        return redirect("sessions:services")
+    return render(request, "sessions/note_template.html", {"form": form, "service": service})
 
 
 @practice_required

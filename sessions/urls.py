@@ -19,6 +19,11 @@ urlpatterns = [
         name="time_off_remove",
     ),
     path("services/", setup_views.catalogue, {"kind": "services"}, name="services"),
+    path(
+        "services/<uuid:public_id>/note-template/",
+        setup_views.note_template,
+        name="note_template",
+    ),
     path("techniques/", setup_views.catalogue, {"kind": "techniques"}, name="techniques"),
     path("<uuid:public_id>/", views.appointment_detail, name="detail"),
     path("<uuid:public_id>/move/", views.appointment_reschedule, name="reschedule"),

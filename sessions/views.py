@@ -43,7 +43,8 @@ def local_day_bounds(practice, day, days=1):
 
 def appointments_between(practice, start, end):
     return services.listing(
-        Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
+        Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end),
+        practice=practice,
     )
 
 
@@ -209,13 +210,22 @@ def note_edit(request, public_id):
     note = note or SessionNote(
         practice=request.practice, appointment=appointment, client=appointment.client
     )
-    initial, initial_areas = None, None
+    initial, initial_areas, unasked = None, None, ()
+    template = services.note_template(appointment) if note.pk is None else None
+    if template is not None:  # a new note starts from its service's usual one
+        unasked = template.unasked
+        if request.method == "GET":
+            initial, initial_areas = template.initial()
     if request.method == "GET" and request.GET.get("copy") == "last" and note.pk is None:
         initial, initial_areas = note_initial(appointment)
         if initial is None:
             messages.info(request, "There is no earlier note for this client to copy.")
     form = SessionNoteForm(
-        request.POST or None, instance=note, initial=initial, practice=request.practice
+        request.POST or None,
+        instance=note,
+        initial=initial,
+        practice=request.practice,
+        unasked=unasked,
     )
     areas = area_formset(request.POST or None, instance=note, initial=initial_areas)
     if request.method == "POST" and form.is_valid() and areas.is_valid():
@@ -230,7 +240,13 @@ def note_edit(request, public_id):
         audit.record(request, audit.Action.CHANGE, "session note", appointment.client)
         messages.success(request, "Note saved. Sign it when it is complete.")
         return redirect("sessions:detail", appointment.public_id)
-    context = {"form": form, "areas": areas, "appointment": appointment, "note": note}
+    context = {
+        "form": form,
+        "areas": areas,
+        "appointment": appointment,
+        "note": note,
+        "health": services.health_status(appointment),
+    }
     return render(request, "sessions/note_form.html", context | BODY_MAP)
 
 

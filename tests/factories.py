@@ -7,7 +7,14 @@ import factory
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
-from clients.models import Client, IntakeLink, IntakeQuestion, IntakeSubmission, hash_token
+from clients.models import (
+    Client,
+    IntakeFormVersion,
+    IntakeLink,
+    IntakeQuestion,
+    IntakeSubmission,
+    hash_token,
+)
 from complaints.models import Complaint, Incident, IncidentReport
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice, User
@@ -85,6 +92,8 @@ class IntakeSubmissionFactory(factory.django.DjangoModelFactory):
     )
     signed_name = factory.LazyAttribute(lambda o: o.client.full_name)
     nonce = factory.Sequence(lambda n: f"nonce-{n}")
+    # Every submission answers a published form: the practice's current one.
+    form_version = factory.LazyAttribute(lambda o: IntakeFormVersion.current(o.practice))
 
 
 class IntakeQuestionFactory(factory.django.DjangoModelFactory):

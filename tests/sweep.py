@@ -16,9 +16,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
+from clients.models import (
+    Agreement,
+    ConsentEvent,
+    IntakeLink,
+    IntakeSubmission,
+    MoveOn,
+    Referral,
+    hash_token,
+)
 from clients.models import Client as ClientRecord
-from clients.models import ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral, hash_token
 from complaints.models import Complaint, ComplaintStep, Incident, IncidentReport
 from followups.models import Attempt, CheckIn, FollowUp, Rule
 from followups.wording import unsubscribe_token
@@ -98,7 +107,15 @@ OBJECT_URLS = {
         "direction": "up",
     },
     "intake_form:remove": lambda practice: {"question_id": question_of(practice).public_id},
+    "intake_form:agreement_edit": lambda practice: {"agreement_id": agreement_of(practice)},
+    "intake_form:agreement_remove": lambda practice: {"agreement_id": agreement_of(practice)},
 }
+
+
+def agreement_of(practice):
+    """One of the practice's own agreements (a new practice has its standard ones)."""
+    with scopes_disabled():
+        return Agreement.objects.filter(practice=practice).last().public_id
 
 
 def question_of(practice):
@@ -115,6 +132,9 @@ def noted_appointment_of(practice):
 
 
 OBJECT_URLS |= {
+    "sessions:note_template": lambda practice: {
+        "public_id": ServiceFactory(practice=practice).public_id
+    },
     "sessions:detail": appointment_of,
     "sessions:reschedule": appointment_of,
     "sessions:status": appointment_of,
@@ -309,6 +329,10 @@ PUBLIC_URLS = {
     "intake:link": lambda practice: (
         {"token": IntakeLinkFactory.with_token(practice)[1]},
         {"token": "not-a-real-token-" + "x" * 26},
+    ),
+    "intake:check": lambda practice: (
+        {"token": IntakeLinkFactory.with_token(practice)[1]},
+        {"token": "not-a-real-token-" + "c" * 26},
     ),
     "intake:public": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),
     "intake:thanks": lambda practice: ({"slug": practice.slug}, {"slug": "no-such-practice"}),

@@ -104,7 +104,8 @@ def test_a_database_from_before_this_change_migrates_with_its_rows(transactional
 def test_every_practice_keeps_its_fixed_form_as_version_one_with_its_answers(transactional_db):
     """A database at the schema before forms had versions (clients 0008), with a practice,
     a client and the answers they gave: migrated forward, the fixed form is the practice's
-    version 1, the answers point at it and read as they did."""
+    version 1, the answers point at it and read as they did, and the consent and the
+    policies the client ticked are agreements, in the words the form showed."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -113,12 +114,15 @@ def test_every_practice_keeps_its_fixed_form_as_version_one_with_its_answers(tra
     before += [node for node in executor.loader.graph.leaf_nodes() if node[0] != "clients"]
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
-    practice = old.get_model("practice", "Practice").objects.create(name="Landed", slug="landed")
+    practice = old.get_model("practice", "Practice").objects.create(
+        name="Landed", slug="landed", cancellation_policy="Two days' notice, please."
+    )
     other = old.get_model("practice", "Practice").objects.create(name="Other", slug="other")
     client = old.get_model("clients", "Client").objects.create(
         practice=practice, first_name="Ada", last_name="Stone", public_id=uuid.uuid4()
     )
     given = {"first_name": "Ada", "conditions": ["blood_clots"], "allergies": "Latex"}
+    given |= {"treatment_consent": True, "policies_accepted": True}
     old.get_model("clients", "IntakeSubmission").objects.create(
         practice=practice,
         client=client,
@@ -136,8 +140,8 @@ def test_every_practice_keeps_its_fixed_form_as_version_one_with_its_answers(tra
 
     from django_scopes import scopes_disabled
 
-    from clients import health
-    from clients.models import IntakeFormVersion, IntakeSubmission
+    from clients import agreements, health
+    from clients.models import Agreement, IntakeFormVersion, IntakeSubmission
 
     with scopes_disabled():
         first = IntakeFormVersion.objects.get(practice_id=practice.pk)
@@ -148,5 +152,15 @@ def test_every_practice_keeps_its_fixed_form_as_version_one_with_its_answers(tra
             {"key": c.key, "label": c.label, "level": c.level} for c in health.CONDITIONS
         ]
         assert submission.form_version == first
-        assert submission.answers == given
+        assert submission.answers == {**given, "agreements": ["treatment", "cancellations"]}
+        signed = agreements.agreed(submission)
+        assert [(a["title"], agreed) for a, agreed in signed] == [
+            ("Consent to treatment", True),
+            ("Cancellations and arriving late", True),
+        ]
+        assert signed[0][0]["body"].startswith("I agree to massage treatment")
+        assert signed[1][0]["body"].startswith("Two days' notice, please.\n\nIf you arrive")
+        drafts = Agreement.objects.filter(practice_id=practice.pk)
+        assert [a.published() for a in drafts] == first.agreements
+        assert agreements.consented_to_treatment(submission)
         assert [c.key for c in submission.flagged_conditions()] == ["blood_clots"]

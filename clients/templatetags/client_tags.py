@@ -1,6 +1,9 @@
 import phonenumbers
 from django import template
 
+from clients import agreements
+from clients.models import IntakeFormVersion
+
 register = template.Library()
 
 
@@ -14,3 +17,10 @@ def phone(value):
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.simple_tag
+def policies_before_booking(practice):
+    """The agreements of the practice's current form that a client reads before booking
+    (a version is cached for good, so this reads nothing most of the time)."""
+    return agreements.before_booking(IntakeFormVersion.current(practice))

@@ -179,7 +179,9 @@ def today(practice, now):
     """Today's sessions with what to know about each client."""
     start, end = local_day(practice, now)
     sessions = Appointment.objects.filter(practice=practice, start__gte=start, start__lt=end)
-    shown = listing(sessions.exclude(status__in=Appointment.CANCELLED), limit=TODAY_SHOWN + 1)
+    shown = listing(
+        sessions.exclude(status__in=Appointment.CANCELLED), limit=TODAY_SHOWN + 1, practice=practice
+    )
     return {"today": shown[:TODAY_SHOWN], "today_more": len(shown) > TODAY_SHOWN}
 
 

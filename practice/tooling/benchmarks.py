@@ -49,8 +49,8 @@ def intake_answers(nonce):
         "email_consent": "on",
         "pain_area_1": "Lower back",
         "pain_level_1": "5",
-        "policies_accepted": "on",
-        "treatment_consent": "on",
+        "agree_cancellations": "on",
+        "agree_treatment": "on",
         "signed_name": "Bench Visitor",
         "nonce": nonce,
     }

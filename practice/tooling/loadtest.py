@@ -127,8 +127,8 @@ def browse(number, session, base, slug, until, tally):
             "preferred_channel": "email",
             "pain_area_1": "Neck",
             "pain_level_1": "4",
-            "policies_accepted": "on",
-            "treatment_consent": "on",
+            "agree_cancellations": "on",
+            "agree_treatment": "on",
             "signed_name": f"Load Visitor{number}",
         }
         timed(

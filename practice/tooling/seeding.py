@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scope
 
+from clients import agreements
 from clients.models import Client, IntakeSubmission
 from complaints.models import Complaint, ComplaintStep, Incident
 from followups.models import CheckIn, FollowUp, Kind
@@ -297,8 +298,7 @@ class _Seeder:
                 "medications": "Warfarin" if "blood_thinners" in person.red_flags else "",
                 "allergies": self.rng.choice(["", "", "", "Nut oils", "Lanolin"]),
                 # What every real form asks for before it can be sent.
-                "policies_accepted": True,
-                "treatment_consent": True,
+                "agreements": [agreements.TREATMENT, agreements.CANCELLATIONS],
             }
             submissions.append(
                 IntakeSubmission(

@@ -3,7 +3,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from clients.models import Client, ConsentEvent, IntakeSubmission
+from clients import services
+from clients.models import Agreement, Client, ConsentEvent, IntakeSubmission
 
 from ..factories import ClientFactory, IntakeLinkFactory
 
@@ -28,8 +29,8 @@ def intake_data(**overrides):
         "allergies": "Nut oils",
         "pain_area_1": "Lower back",
         "pain_level_1": "6",
-        "policies_accepted": "on",
-        "treatment_consent": "on",
+        "agree_cancellations": "on",
+        "agree_treatment": "on",
         "signed_name": "Robin Hale",
         "nonce": "nonce-1",
     }
@@ -89,7 +90,7 @@ def test_the_form_is_prefilled_for_the_client_who_has_the_link(client, link_and_
         ({"preferred_channel": "letter"}, "address"),
         ({"email": "", "mobile": "", "preferred_channel": "phone"}, "email"),
         ({"signed_name": ""}, "signed_name"),
-        ({"policies_accepted": ""}, "policies_accepted"),
+        ({"agree_cancellations": ""}, "agree_cancellations"),
         ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
         ({"first_name": "x" * 81}, "first_name"),
     ],
@@ -292,16 +293,20 @@ def test_the_blank_public_form_is_drawn_once_and_every_visitor_gets_a_nonce_of_t
         lambda node, context: drawn.append(1) or render(node, context),
     )
     url = reverse("intake:public", args=[practice.slug])
-    practice.cancellation_policy = "Two days' notice, please."
-    practice.save()
+    cancellations = Agreement.objects.get(practice=practice, key="cancellations")
 
+    def publish(words):
+        cancellations.body = words
+        cancellations.save()
+        services.publish_form(practice, by=None)
+
+    publish("Two days' notice, please.")
     pages = [client.get(url).content.decode() for _ in range(3)]
     nonces = {re.search(r'name="nonce" value="([^"]+)"', page).group(1) for page in pages}
     assert len(drawn) == 1 and len(nonces) == 3
     assert all("Two days&#x27; notice, please." in page for page in pages)
 
-    practice.cancellation_policy = "A day's notice is enough."  # the owner changes it
-    practice.save()
+    publish("A day's notice is enough.")  # the owner rewrites it and publishes
     assert "A day&#x27;s notice is enough." in client.get(url).content.decode()
     assert len(drawn) == 2
     other = client.get(reverse("intake:public", args=[other_practice.slug])).content.decode()

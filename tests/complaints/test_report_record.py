@@ -48,7 +48,7 @@ def intake(client, when, version, **answers):
         submitted_at=when,
         signed_name="Ruth Alder",
         ip_address="203.0.113.7",
-        answers={"treatment_consent": True, "policies_accepted": True, **answers},
+        answers={"agreements": ["treatment", "cancellations"], **answers},
     )
 
 
@@ -76,21 +76,26 @@ def test_the_report_shows_the_intake_in_force_for_each_session(incident):
     text = text_of(reports.render_pdf(incident)[0])
 
     assert "What the client declared, and their consent" in text
-    assert "Intake form, version 1" in text and "Intake form, version 2" in text
+    assert "The client's version 1 of their answers" in text
+    assert "The client's version 2 of their answers" in text
     assert "Warfarin 5 mg daily" in text and "Almond oil" in text
     assert "Red flags Taking blood thinners (caution)" in text
     first, second = incident.sessions.order_by("start")
-    version_1 = text.index("Intake form, version 1")
-    version_2 = text.index("Intake form, version 2")
+    version_1 = text.index("The client's version 1")
+    version_2 = text.index("The client's version 2")
     assert f"{first.start:%-d %b %Y}" in text[version_1:version_2]
     assert f"{second.start:%-d %b %Y}" in text[version_2:]
 
 
-def test_the_report_shows_the_consent_and_who_gave_it(incident):
-    text = text_of(reports.render_pdf(incident)[0])
+def test_the_report_shows_the_consent_word_for_word_and_who_gave_it(incident):
+    text = " ".join(text_of(reports.render_pdf(incident)[0]).split())
 
-    assert "Consent to treatment Given on" in text
-    assert "signed “Ruth Alder”, personal link (from 203.0.113.7)" in text
+    assert "Signed “Ruth Alder”, " in text
+    assert ", personal link (from 203.0.113.7)" in text
+    assert "(the practice's form, version 1)" in text
+    consent = text.index("Consent to treatment I agree to receive massage.")
+    assert "Agreed" in text[consent : consent + 300]
+    assert "Consent to treatment not given" not in text
 
 
 def test_the_report_names_the_licence_and_the_policy(incident):

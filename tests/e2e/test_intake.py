@@ -23,8 +23,8 @@ def test_a_client_fills_in_intake_on_a_phone_and_the_therapist_sees_the_red_flag
     phone.locator("#id_emergency_contact_phone").fill("not a phone")
     phone.get_by_label("Blood clots (DVT) now or in the past").check()
     phone.get_by_label("Allergies").fill("Nut oils")
-    phone.get_by_label("I have read the cancellation").check()
-    phone.get_by_label("I agree to massage treatment", exact=False).check()
+    phone.get_by_label("I agree to “Cancellations and arriving late”").check()
+    phone.get_by_label("I agree to “Consent to treatment”").check()
     phone.get_by_label("Type your full name to sign").fill("Robin Hale")
     phone.get_by_role("button", name="Send my form").click()
 
@@ -32,8 +32,8 @@ def test_a_client_fills_in_intake_on_a_phone_and_the_therapist_sees_the_red_flag
     expect(phone.get_by_label("Type your full name to sign")).to_have_value("Robin Hale")
     phone.screenshot(path=ARTIFACTS / "intake-phone-error.png", full_page=True)
     phone.locator("#id_emergency_contact_phone").fill("07400 123456")
-    phone.get_by_label("I have read the cancellation").check()
-    phone.get_by_label("I agree to massage treatment", exact=False).check()
+    phone.get_by_label("I agree to “Cancellations and arriving late”").check()
+    phone.get_by_label("I agree to “Consent to treatment”").check()
     phone.get_by_role("button", name="Send my form").click()
     expect(phone.get_by_role("heading", name="Thank you")).to_be_visible()
 

@@ -17,6 +17,8 @@ def settings_data(**overrides):
         "cancellation_policy": "24 hours' notice, please.",
         "late_arrival_policy": "Late starts end on time.",
         "pain_threshold": "7",
+        "health_recheck": "on",
+        "intake_max_age_months": "12",
         "insurer_name": "Mutual Therapists",
         "insurance_policy_number": "PI-123",
         "insurance_expires_on": "2027-03-31",

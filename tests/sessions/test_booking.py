@@ -10,7 +10,8 @@ from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from clients.models import Client
+from clients import agreements, services
+from clients.models import Agreement, Client
 from followups import dispatch
 from followups.models import FollowUp, Kind
 from practice import dates
@@ -162,6 +163,19 @@ def test_notice_and_horizon_bound_the_times(open_practice, service):
 def details_url(practice, service, start):
     base = reverse("booking:details", args=[practice.slug, service.public_id])
     return f"{base}?at={start.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+
+
+def test_the_client_reads_the_practices_policies_before_booking(client, open_practice, service):
+    cancellations = Agreement.objects.get(practice=open_practice, key=agreements.CANCELLATIONS)
+    cancellations.body = "Two days' notice, or the full fee."
+    cancellations.save()
+    services.publish_form(open_practice, by=None)
+    page = client.get(details_url(open_practice, service, monday((10, 12), 10)))
+    assert page.status_code == 200
+    assert '<summary class="fw-semibold">Cancellations and arriving late</summary>' in (
+        page.content.decode()
+    )
+    assert "Two days&#x27; notice, or the full fee." in page.content.decode()
 
 
 DETAILS = {
