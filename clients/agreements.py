@@ -36,6 +36,16 @@ STANDARD = (
 )
 
 
+def standard(practice):
+    """A new practice's first agreements: the standard ones, with its cancellation and
+    late-arrival policies as the words of the second where it has written them."""
+    texts = [dict(text) for text in STANDARD]
+    policies = [p.strip() for p in (practice.cancellation_policy, practice.late_arrival_policy)]
+    if any(policies):
+        texts[1]["body"] = "\n\n".join(policy for policy in policies if policy)
+    return texts
+
+
 def field_name(key):
     return f"agree_{key}"
 

@@ -572,12 +572,10 @@ class Agreement(TenantModel):
     @classmethod
     def standard(cls, practice):
         """Write a new practice's standard agreements as its draft; their published form."""
-        rows = [
-            cls(practice=practice, position=n, **text)
-            for n, text in enumerate(agreements.STANDARD, start=1)
-        ]
+        texts = agreements.standard(practice)
+        rows = [cls(practice=practice, position=n, **text) for n, text in enumerate(texts, 1)]
         cls.objects.bulk_create(rows, ignore_conflicts=True)
-        return [dict(text) for text in agreements.STANDARD]
+        return texts
 
 
 class MoveReason(models.TextChoices):

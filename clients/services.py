@@ -136,7 +136,8 @@ def submit_intake(
 def apply_submission(submission, by=None):
     """Copy a submission's answers onto its client and recompute the red flags. A client
     who sends a form again has re-checked their health; a red flag they did not have
-    before is told to the therapist (history imported after the fact tells nobody)."""
+    before is told to the owners, unless one of the practice applied it (history imported
+    after the fact tells nobody)."""
     client, answers = submission.client, submission.answers
     flagged_before = {flag.label for flag in client.flagged_conditions()}
     returning = client.intake_completed_at is not None
@@ -165,7 +166,7 @@ def apply_submission(submission, by=None):
     if returning:
         rechecks.changed(submission)
     new_flags = [f for f in client.flagged_conditions() if f.label not in flagged_before]
-    if new_flags:
+    if new_flags and by is None:  # applied by someone of the practice: they have seen them
         transaction.on_commit(
             lambda: signals.red_flags_raised.send(
                 sender=IntakeSubmission, submission=submission, flags=new_flags

@@ -350,7 +350,12 @@ def intake_by_link(request, token):
             form = IntakeForm(
                 initial=IntakeForm.initial_from_client(link.client), practice=practice
             )
-        return render(request, "clients/intake/form.html", {"form": form, "practice": practice})
+        context = {
+            "form": form,
+            "practice": practice,
+            "returning": link.client.intake_completed_at is not None,
+        }
+        return render(request, "clients/intake/form.html", context)
 
 
 @ratelimit(key="ip", rate=intake_rate, method="POST", block=True)

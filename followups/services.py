@@ -104,7 +104,7 @@ def alert_new_red_flags(sender, submission, flags, **kwargs):
         for flag in flags
     )
     body = (
-        f"{client.full_name} updated their health form for their session "
+        f"{client.full_name} updated their health form for their session on "
         f"{dates.when(upcoming.start, practice)}, and it now shows:\n\n{listed}\n\n"
         "Read their answers before the session, and call them if it should not go ahead: "
         f"{site_url(reverse('clients:detail', args=[client.public_id]))}"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from clients import agreements, answers
 from clients.models import Agreement, IntakeFormVersion, IntakeSubmission
 
-from ..factories import AppointmentFactory
+from ..factories import AppointmentFactory, PracticeFactory
 from .test_intake import intake_data
 
 
@@ -157,3 +157,11 @@ def test_removing_an_agreement_keeps_it_for_those_who_signed(owner_client, pract
         "treatment",
         "cancellations",
     ]
+
+
+def test_a_practice_created_with_its_policies_signs_them_in_its_own_words(db):
+    practice = PracticeFactory(
+        cancellation_policy="A day's notice, please.", late_arrival_policy="Late ends on time."
+    )
+    [_, cancellations] = IntakeFormVersion.current(practice).agreements
+    assert cancellations["body"] == "A day's notice, please.\n\nLate ends on time."

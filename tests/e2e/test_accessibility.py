@@ -66,6 +66,9 @@ def owner_pages(practice):
         "complaints": "/complaints/",
         "referrals": "/practice/referrals/",
         "settings": "/practice/settings/",
+        "intake form builder": "/practice/settings/intake-form/",
+        "intake form preview": "/practice/settings/intake-form/preview/",
+        "note template": f"/sessions/services/{done.service.public_id}/note-template/",
         "payments": "/payments/",
         "client payments": f"/payments/clients/{client.public_id}/",
         "gift cards and vouchers": "/payments/vouchers/",
@@ -103,6 +106,9 @@ def test_the_main_pages_have_no_serious_or_critical_violations(
     _, intake_token = IntakeLinkFactory.with_token(practice)
     phone.goto(f"{live_server.url}/intake/{intake_token}/")
     found["intake form (phone)"] = violations(phone)
+    phone.goto(f"{live_server.url}/intake/{intake_token}/check/")
+    found["has anything changed (phone)"] = violations(phone)
+    phone.screenshot(path=ARTIFACTS / "health-check-phone.png", full_page=True)
     # The client's pages for paying online, where the practice takes cards.
     practice.online_booking, practice.no_show_fee = True, 35
     practice.save()

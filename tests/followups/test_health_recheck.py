@@ -147,6 +147,7 @@ def test_a_changed_answer_with_a_new_red_flag_reaches_the_therapist_before_the_s
     page = phone.get(check_path).content.decode()
     form_path = re.search(r'href="(/intake/[^"/]+/)"', page).group(1)
     form = phone.get(form_path).content.decode()
+    assert "Your earlier answers are filled in" in form
     assert 'value="Robin"' in form  # what she told us before, to change only what did
     version = re.search(r'name="form_version" value="(\d+)"', form).group(1)
     nonce = re.search(r'name="nonce" value="([^"]+)"', form).group(1)
@@ -170,25 +171,27 @@ def test_a_changed_answer_with_a_new_red_flag_reaches_the_therapist_before_the_s
         message.subject
         == "Robin has a new red flag before their session on Thursday 24 September at 12:00"
     )
+    assert "for their session on Thursday 24 September at 12:00, and it now shows" in message.body
     assert "- Blood clots (DVT) now or in the past (may rule massage out)" in message.body
     client_path = link_in(message.body)
     assert client_path == reverse("clients:detail", args=[robin.public_id])
 
 
-def test_no_alert_for_an_imported_form_nor_without_a_session_to_come(
-    robin, tomorrow, django_capture_on_commit_callbacks
+def test_no_alert_for_an_imported_form_one_the_practice_applied_nor_nothing_to_come(
+    robin, tomorrow, owner, django_capture_on_commit_callbacks
 ):
-    def send(via, conditions):
+    def send(via, conditions, by=None):
         submission = IntakeSubmissionFactory(
             client=robin, answers={"conditions": conditions}, via=via
         )
         with django_capture_on_commit_callbacks(execute=True):
-            apply_submission(submission)
+            apply_submission(submission, by=by)
         return FollowUp.objects.filter(kind=Kind.HEALTH_ALERT).count()
 
     assert send(IntakeSubmission.Via.IMPORT, ["blood_clots"]) == 0  # history, told to nobody
     assert send(IntakeSubmission.Via.LINK, ["blood_clots", "cancer"]) == 1  # cancer is new
     assert send(IntakeSubmission.Via.LINK, ["cancer"]) == 1  # nothing new
+    assert send(IntakeSubmission.Via.PUBLIC_FORM, ["diabetes"], by=owner) == 1  # seen by her
     tomorrow.status = Appointment.Status.CANCELLED_CLIENT
     tomorrow.save()
     assert send(IntakeSubmission.Via.LINK, ["epilepsy"]) == 1  # nothing booked: on her page
