@@ -8,7 +8,8 @@ app_name = "intake"
 
 urlpatterns = [
     path("intake/<str:token>/", views.intake_by_link, name="link"),
-    path("intake/<str:token>/check/", views.health_check, name="check"),
+    # "Has anything changed?": short, for a text reminder.
+    path("hc/<str:token>/", views.health_check, name="check"),
     path("p/<slug:slug>/new-client/", views.intake_public, name="public"),
     path("p/<slug:slug>/thanks/", views.intake_thanks, name="thanks"),
 ]

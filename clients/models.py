@@ -269,14 +269,17 @@ class IntakeLink(TenantModel):
         return "active"
 
     @classmethod
-    def issue(cls, client, by, *, revoke_older=True):
+    def issue(cls, client, by, *, revoke_older=True, token_bytes=24):
         """Create a link for the client; return (link, token). A link the therapist makes
         replaces the older ones; a link in an automatic message leaves them working, so
-        the form link in an earlier message still opens (each expires on its own)."""
+        the form link in an earlier message still opens (each expires on its own). The
+        re-check link takes 12 bytes (96 bits: still out of reach of guessing at the rate
+        the intake pages allow, before it expires), so that a text reminder carrying it and
+        "Reply C to confirm" stays one text."""
         now = timezone.now()
         if revoke_older:
             client.intake_links.filter(revoked_at__isnull=True).update(revoked_at=now)
-        token = secrets.token_urlsafe(24)  # 192 bits; short enough for a text
+        token = secrets.token_urlsafe(token_bytes)  # 192 bits unless asked; fits a text
         link = cls.objects.create(
             practice=client.practice,
             client=client,

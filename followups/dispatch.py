@@ -480,6 +480,9 @@ def address_of(followup):
     return ""
 
 
+BEFORE_A_SESSION = (Kind.REMINDER, Kind.HEALTH_CHECK)
+
+
 def reason_not_to_send(followup, now):
     """Why this row must not go out at all, or an empty string."""
     client, appointment = followup.client, followup.appointment
@@ -497,8 +500,10 @@ def reason_not_to_send(followup, now):
         )
     ):
         return f"the client is {client.get_status_display().lower()}"
-    if followup.kind == Kind.REMINDER and appointment and not appointment.is_booked:
+    if followup.kind in BEFORE_A_SESSION and appointment and not appointment.is_booked:
         return "the session is no longer booked"
+    if followup.kind == Kind.HEALTH_CHECK and client and not wording.health_links(followup):
+        return "nothing to ask: no form to check, a newer form than the last visit, or not asked"
     if (
         followup.kind == Kind.CHECKIN
         and appointment

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     CHECKIN = "checkin", "Check-in after a session"
     THANK_YOU = "thank_you", "Thank-you after a first visit"
     REMINDER = "reminder", "Appointment reminder"
+    HEALTH_CHECK = "health_check", "Has anything changed? before a visit"
     CANCELLATION = "cancellation", "Follow-up after a cancellation"
     LAPSED = "lapsed", "Win-back for a lapsed client"
     COMPLAINT = "complaint", "Complaint follow-up"
@@ -151,6 +152,30 @@ KINDS = {
             "confirm.{% endif %}{% if intake_link %} Your form: {{ intake_link }}{% elif "
             "recheck_link %} Health changed? {{ recheck_link }}{% elif booking_link %} To "
             "change: {{ booking_link }}{% endif %}\n{{ practice }}"
+        ),
+        urgent=True,
+    ),
+    # To a returning client before a visit, where the practice asks in a message of its
+    # own: has anything changed with their health? (followups.wording.health_links)
+    Kind.HEALTH_CHECK: Spec(
+        key="health_check:{appointment}",
+        timing={"hours": 48},
+        editable=("hours",),
+        too_late=NOW,
+        too_late_why="the question goes out before the session starts",
+        subject="Before your massage {{ when }}: has anything changed?",
+        body=(
+            "Hello {{ first_name }},\n\n{% if intake_link %}Before your massage {{ when "
+            "}}, please go through your health form once more: it is over a year old. Your "
+            "earlier answers are filled in: {{ intake_link }}{% else %}Before your massage "
+            "{{ when }}: has anything changed with your health since your last visit? New "
+            "aches, an injury, medicines, a pregnancy. One tap tells us: {{ recheck_link "
+            "}}{% endif %}\n\nThank you,\n{{ practice }}"
+        ),
+        text=(
+            "Hi {{ first_name }}, {% if intake_link %}please update your health form "
+            "before you come: {{ intake_link }}{% else %}any change in your health since "
+            "your last visit? {{ recheck_link }}{% endif %}\n{{ practice }}"
         ),
         urgent=True,
     ),

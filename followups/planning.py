@@ -86,7 +86,9 @@ def ring_after_commit():
 def on_status_changed(appointment, old_status, **kwargs):
     """Plan what follows a session's outcome; drop its reminder."""
     cancel_scheduled(
-        appointment.followups.filter(kind__in=(Kind.REMINDER, Kind.BOOKING_CONFIRMATION)),
+        appointment.followups.filter(
+            kind__in=(Kind.REMINDER, Kind.HEALTH_CHECK, Kind.BOOKING_CONFIRMATION)
+        ),
         reminder_end(appointment),
     )
     if appointment.status == Appointment.Status.COMPLETED:
@@ -117,6 +119,7 @@ def on_appointment_saved(appointment, created, **kwargs):
     ends the client's cancellation follow-ups (a past session entered as history does not)."""
     if appointment.status == Appointment.Status.BOOKED:
         plan_reminder(appointment)
+        plan_health_check(appointment)
         if created and appointment.start > timezone.now():
             cancel_scheduled(
                 FollowUp.objects.filter(client=appointment.client, kind=Kind.CANCELLATION),
@@ -228,6 +231,37 @@ def plan_thank_you(appointment):
         key=key_for(Kind.THANK_YOU, client=appointment.client.public_id),
         due_at=due,
         expires_at=expires(Kind.THANK_YOU, due),
+        client=appointment.client,
+        appointment=appointment,
+    )
+
+
+def plan_health_check(appointment):
+    """Where the practice asks "has anything changed?" in a message of its own: plan (or
+    move) it before the session. Whether there is anything to ask is decided when it is
+    due (followups.dispatch), since the client may send a form before then."""
+    practice = appointment.practice
+    key = key_for(Kind.HEALTH_CHECK, appointment=appointment.public_id)
+    existing = FollowUp.objects.filter(idempotency_key=key)
+    if practice.health_recheck != Practice.HealthRecheck.OWN_MESSAGE:
+        cancel_scheduled(existing, "the practice asks in the reminder, or not at all")
+        return None
+    if appointment.awaiting_confirmation:
+        cancel_scheduled(existing, "the booking waits for the therapist's confirmation")
+        return None
+    rule = rule_for(practice, Kind.HEALTH_CHECK)
+    due = appointment.start - datetime.timedelta(hours=rule.hours)
+    until = expires(Kind.HEALTH_CHECK, appointment.start)
+    if existing.filter(status=FollowUp.Status.SCHEDULED).update(due_at=due, expires_at=until):
+        return existing.first()
+    if appointment.start <= timezone.now():
+        return None
+    return plan(
+        practice,
+        Kind.HEALTH_CHECK,
+        key=key,
+        expires_at=until,
+        due_at=max(due, timezone.now()),
         client=appointment.client,
         appointment=appointment,
     )

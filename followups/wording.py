@@ -18,6 +18,7 @@ from django.utils import timezone
 from clients import rechecks
 from clients.models import IntakeLink, hash_token
 from practice import dates
+from practice.models import Practice
 from sessions import booking
 from sessions.models import Appointment, BookingLink
 
@@ -103,6 +104,8 @@ def context_for(followup, *, sample=False):
             context[BOOKING_LINKS[followup.kind]] = site_url("/b/example-link/")
         if practice.online_booking and followup.kind == Kind.WAITLIST_OFFER:
             context["offer_link"] = site_url("/b/example-link/")
+        if followup.kind == HEALTH_QUESTION_IN.get(practice.health_recheck):
+            context["recheck_link"] = site_url("/hc/example-link/")  # a returning client's
         return context
     for name, make in token_links(followup).items():
         context[name] = make()
@@ -147,8 +150,8 @@ def token_links(followup):
         links["link"] = lambda: checkin_link(appointment)
     if followup.kind == Kind.INTAKE_LINK and client:
         links["link"] = lambda: intake_link(client)
-    if followup.kind == Kind.REMINDER and client and appointment:
-        links.update(health_links(followup.practice, client, appointment))
+    if followup.kind in (Kind.REMINDER, Kind.HEALTH_CHECK) and client and appointment:
+        links.update(health_links(followup))
     if followup.kind == Kind.INVITATION and followup.invitation:
         links["link"] = lambda: invitation_link(followup.invitation)
     if followup.kind == Kind.BOOKING_HOLD and followup.hold:
@@ -166,13 +169,26 @@ def token_links(followup):
     return links
 
 
-def health_links(practice, client, appointment):
-    """The reminder's link about the client's health: the form itself when they have none
-    or theirs is past the practice's limit; else, for a client who has been since they
-    gave it, "has anything changed?" (where the practice asks it)."""
+# Which message asks a returning client "has anything changed?", by the practice's choice.
+HEALTH_QUESTION_IN = {
+    Practice.HealthRecheck.IN_REMINDER: Kind.REMINDER,
+    Practice.HealthRecheck.OWN_MESSAGE: Kind.HEALTH_CHECK,
+}
+
+
+def health_links(followup):
+    """The link about the client's health that a reminder or a "has anything changed?"
+    message carries: {name: maker}. The form itself when the client has none or theirs is
+    past the practice's limit (the question of its own asks only about a form they have);
+    else, for a client who has been since they gave it, "has anything changed?", in the
+    message the practice chose."""
+    practice, client, appointment = followup.practice, followup.client, followup.appointment
+    asking = followup.kind == Kind.HEALTH_CHECK
     if rechecks.out_of_date(client, practice, appointment.start):
+        if asking and client.intake_completed_at is None:
+            return {}
         return {"intake_link": lambda: intake_link(client)}
-    if not practice.health_recheck:
+    if HEALTH_QUESTION_IN.get(practice.health_recheck) != followup.kind:
         return {}
     before = Appointment.objects.filter(
         client=client,
@@ -186,7 +202,7 @@ def health_links(practice, client, appointment):
 
 
 def recheck_link(client):
-    _, token = IntakeLink.issue(client, by=None, revoke_older=False)
+    _, token = IntakeLink.issue(client, by=None, revoke_older=False, token_bytes=12)
     return site_url(reverse("intake:check", args=[token]))
 
 

@@ -96,11 +96,18 @@ class Practice(models.Model):
         help_text="The new-client form then says you are not taking new clients.",
     )
 
-    health_recheck = models.BooleanField(
+    class HealthRecheck(models.TextChoices):
+        IN_REMINDER = "reminder", "In the reminder before each visit"
+        OWN_MESSAGE = "message", "In a message of its own, before the reminder"
+        OFF = "off", "Not asked"
+
+    health_recheck = models.CharField(
         "ask returning clients whether their health has changed",
-        default=True,
-        help_text="The reminder before each visit carries a link: one tap says nothing "
-        "changed, or the client updates what did.",
+        max_length=10,
+        choices=HealthRecheck.choices,
+        default=HealthRecheck.IN_REMINDER,
+        help_text="A link: one tap says nothing changed, or the client updates what did. "
+        "The message of its own goes two days before unless you change it in Follow-ups.",
     )
     intake_max_age_months = models.PositiveSmallIntegerField(
         "months before a full intake form is asked again",

@@ -116,10 +116,13 @@ def appointment_detail(request, public_id):
     if note is not None:
         when = timezone.localtime(appointment.start).strftime("%d %b %Y")
         audit.record(request, audit.Action.VIEW, f"session note of {when}", appointment.client)
+    booked = appointment.status == Appointment.Status.BOOKED
     context = {
         "appointment": appointment,
         "note": note,
         "related": related.for_appointment(appointment),
+        # Before the session: whether the client's answers still hold.
+        "health": services.health_status(appointment) if booked else None,
     }
     return render(request, "sessions/appointment_detail.html", context)
 

@@ -78,3 +78,20 @@ def test_every_id_read_from_a_query_string_goes_through_the_one_helper():
 
 def test_no_malformed_filter_answers_500(practice, owner):
     assert tenancy_sweep.sweep_filters(owner) == []
+
+
+def test_no_two_pages_share_an_address():
+    """A route written twice sends one of its pages to the other's view (a 404 at best).
+    Only Django's own pages may be shadowed: the project puts its sign-in pages first."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def routes(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            here = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from routes(pattern, here)
+            elif isinstance(pattern, URLPattern):
+                yield here, pattern.callback.__module__
+
+    ours = [route for route, module in routes(get_resolver()) if "django.contrib" not in module]
+    assert sorted({route for route in ours if ours.count(route) > 1}) == []

@@ -106,7 +106,7 @@ def test_the_main_pages_have_no_serious_or_critical_violations(
     _, intake_token = IntakeLinkFactory.with_token(practice)
     phone.goto(f"{live_server.url}/intake/{intake_token}/")
     found["intake form (phone)"] = violations(phone)
-    phone.goto(f"{live_server.url}/intake/{intake_token}/check/")
+    phone.goto(f"{live_server.url}/hc/{intake_token}/")
     found["has anything changed (phone)"] = violations(phone)
     phone.screenshot(path=ARTIFACTS / "health-check-phone.png", full_page=True)
     # The client's pages for paying online, where the practice takes cards.

@@ -14,9 +14,10 @@ from django.urls import reverse
 from clients import rechecks
 from clients.models import Client, HealthCheck, IntakeSubmission
 from clients.services import apply_submission
-from followups import dispatch
+from followups import dispatch, sms
 from followups.models import FollowUp, Kind
 from sessions.models import Appointment
+from sessions.services import change_status
 
 from ..clients.test_intake import intake_data
 from ..factories import AppointmentFactory, ClientFactory, IntakeSubmissionFactory
@@ -82,9 +83,9 @@ def test_the_reminder_asks_a_returning_client_whether_anything_changed(
 ):
     dispatch.dispatch()
     text = sent_texts(settings)
-    assert "Health changed? https://book.calmhands.example/intake/" in text
+    assert "Health changed? https://book.calmhands.example/hc/" in text
+    assert sms.measure(text.split("\n", 1)[1].rsplit("\n---", 1)[0]).segments == 1
     path = link_in(text)
-    assert path.endswith("/check/")
 
     phone = Browser()
     page = phone.get(path).content.decode()
@@ -101,6 +102,11 @@ def test_the_reminder_asks_a_returning_client_whether_anything_changed(
 
     day = owner_client.get(reverse("sessions:day"), {"date": "2026-09-24"}).content.decode()
     assert "Health re-checked 23 Sept 2026" in day
+    session = owner_client.get(reverse("sessions:detail", args=[tomorrow.public_id]))
+    assert "Health re-checked 23 Sept 2026" in session.content.decode()
+    last_visit = robin.appointments.get(status=Appointment.Status.COMPLETED)
+    note_form = owner_client.get(reverse("sessions:note", args=[last_visit.public_id]))
+    assert "Intake up to date (25 Jul 2026)" in note_form.content.decode()
 
 
 def test_an_intake_older_than_the_practices_limit_is_asked_in_full(
@@ -111,7 +117,7 @@ def test_an_intake_older_than_the_practices_limit_is_asked_in_full(
     dispatch.dispatch()
     text = sent_texts(settings)
     assert "Your form: https://book.calmhands.example/intake/" in text
-    assert "/check/" not in text
+    assert "/hc/" not in text
     day = owner_client.get(reverse("sessions:day"), {"date": "2026-09-24"}).content.decode()
     assert "Intake out of date (given 25 Jul 2026)" in day
 
@@ -123,7 +129,7 @@ def test_an_intake_older_than_the_practices_limit_is_asked_in_full(
 
 
 def test_a_practice_that_does_not_ask_sends_no_question(robin, settings):
-    robin.practice.health_recheck = False
+    robin.practice.health_recheck = "off"
     robin.practice.save()
     by_email(robin)
     AppointmentFactory(client=robin, start=NOW + DAY)
@@ -140,7 +146,7 @@ def test_a_changed_answer_with_a_new_red_flag_reaches_the_therapist_before_the_s
     tomorrow = AppointmentFactory(client=robin, start=NOW + DAY)
     dispatch.dispatch()
     reminder = mail.outbox.pop()
-    assert "One tap tells us: https://book.calmhands.example/intake/" in reminder.body
+    assert "One tap tells us: https://book.calmhands.example/hc/" in reminder.body
     check_path = link_in(reminder.body)
 
     phone = Browser()
@@ -216,3 +222,52 @@ def test_how_a_clients_answers_stand_for_a_session(practice, given, checked, pre
         practice, start=NOW, given=at(given), checked=at(checked), previous_visit=at(previous)
     )
     assert status.state == state
+
+
+def test_the_practice_may_ask_in_a_message_of_its_own_two_days_before(robin, settings):
+    robin.practice.health_recheck = "message"
+    robin.practice.save()
+    visit = AppointmentFactory(client=robin, start=NOW + 3 * DAY)
+    question = FollowUp.objects.get(kind=Kind.HEALTH_CHECK)
+    assert (question.due_at, question.expires_at) == (visit.start - 2 * DAY, visit.start)
+
+    with time_machine.travel(visit.start - 2 * DAY, tick=False):
+        dispatch.dispatch()
+    question.refresh_from_db()
+    assert question.status == FollowUp.Status.SENT
+    text = sent_texts(settings)
+    assert "Hi Robin, any change in your health since your last visit? https://" in text
+    assert sms.measure(text.split("\n", 1)[1].rsplit("\n---", 1)[0]).segments == 1
+    page = Browser().get(link_in(text)).content.decode()
+    assert "Has anything changed since your last visit?" in page
+
+    with time_machine.travel(visit.start - DAY, tick=False):
+        dispatch.dispatch()  # the reminder: no second question
+    reminder = FollowUp.objects.get(kind=Kind.REMINDER)
+    assert reminder.status == FollowUp.Status.SENT and "changed" not in reminder.body
+
+
+def test_a_form_sent_before_the_message_is_due_leaves_nothing_to_ask(robin, owner):
+    robin.practice.health_recheck = "message"
+    robin.practice.save()
+    visit = AppointmentFactory(client=robin, start=NOW + 3 * DAY)
+    apply_submission(IntakeSubmissionFactory(client=robin, answers={"conditions": []}))
+    with time_machine.travel(visit.start - 2 * DAY, tick=False):
+        dispatch.dispatch()
+    question = FollowUp.objects.get(kind=Kind.HEALTH_CHECK)
+    assert question.status == FollowUp.Status.SKIPPED
+    assert question.skip_reason.startswith("nothing to ask")
+
+    later = AppointmentFactory(client=robin, start=NOW + 10 * DAY)
+    change_status(later, Appointment.Status.CANCELLED_CLIENT, by=owner)
+    dropped = FollowUp.objects.get(kind=Kind.HEALTH_CHECK, appointment=later)
+    assert dropped.status == FollowUp.Status.CANCELLED
+
+
+def test_the_wording_page_previews_the_question_where_the_practice_asks_it(robin, owner_client):
+    robin.practice.health_recheck = "message"
+    robin.practice.save()
+    own = owner_client.get(reverse("followups:rule", args=["health_check"])).content.decode()
+    assert "One tap tells us: https://book.calmhands.example/hc/example-link/" in own
+    reminder = owner_client.get(reverse("followups:rule", args=["reminder"])).content.decode()
+    assert "/hc/example-link/" not in reminder

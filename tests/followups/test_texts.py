@@ -172,6 +172,27 @@ def test_where_replies_reach_us_the_reminder_asks_for_c_and_stays_one_text(alex,
 
 
 @time_machine.travel(NOON, tick=False)
+def test_the_reminder_that_asks_for_c_and_about_health_stays_one_text(alex, settings):
+    settings.SMS_BACKEND = "followups.channels.TwilioSmsBackend"
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    alex.intake_completed_at = NOON - datetime.timedelta(days=60)
+    alex.save()
+    AppointmentFactory(
+        client=alex, start=NOON - datetime.timedelta(days=30), status=Appointment.Status.COMPLETED
+    )
+    start = datetime.datetime(2026, 9, 23, 10, 0, tzinfo=NOON.tzinfo)  # the longest date
+    appointment = AppointmentFactory(client=alex, start=start)
+    followup = FollowUpFactory(
+        client=alex, kind=kinds.Kind.REMINDER, channel=Channel.SMS, appointment=appointment
+    )
+
+    _, text = wording.render(followup, None)
+
+    assert "Reply C to confirm." in text and "https://book.calmhands.example/hc/" in text
+    assert sms.measure(text).segments == 1, (len(text), text)
+
+
+@time_machine.travel(NOON, tick=False)
 def test_a_waitlist_offer_by_text_carries_its_link_in_one_text(alex):
     alex.practice.online_booking = True
     alex.practice.save()

@@ -17,7 +17,7 @@ def settings_data(**overrides):
         "cancellation_policy": "24 hours' notice, please.",
         "late_arrival_policy": "Late starts end on time.",
         "pain_threshold": "7",
-        "health_recheck": "on",
+        "health_recheck": "reminder",
         "intake_max_age_months": "12",
         "insurer_name": "Mutual Therapists",
         "insurance_policy_number": "PI-123",
