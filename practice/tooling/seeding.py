@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_scopes import scope
 
 from clients import agreements
-from clients.models import Client, IntakeSubmission
+from clients.models import Client, IntakeFormVersion, IntakeSubmission
 from complaints.models import Complaint, ComplaintStep, Incident
 from followups.models import CheckIn, FollowUp, Kind
 from practice.models import Membership, Practice
@@ -279,12 +279,16 @@ class _Seeder:
                 person.first_visit = None
             elif person.intake_completed_at:
                 person.intake_completed_at = person.created_at
-        Client.objects.bulk_update(people, ["created_at", "intake_completed_at"], batch_size=BATCH)
+            person.health_checked_at = person.intake_completed_at  # the form was the check
+        Client.objects.bulk_update(
+            people, ["created_at", "intake_completed_at", "health_checked_at"], batch_size=BATCH
+        )
         self.result.add("clients", len(people))
         return people
 
     def intakes(self, people):
         submissions = []
+        form = IntakeFormVersion.current(self.practice)  # the form they answered
         for person in people:
             answers = {
                 "first_name": person.first_name,
@@ -305,6 +309,7 @@ class _Seeder:
                     practice=self.practice,
                     client=person,
                     version=1,
+                    form_version=form,
                     via=IntakeSubmission.Via.LINK,
                     answers=answers,
                     submitted_at=person.created_at,
