@@ -49,10 +49,16 @@ def short(moment, practice):
 
 
 def brief(value, practice):
-    """ "3 Dec 2026": a day in a badge or a short label."""
+    """ "3 Dec 2026": a day in a badge or a short label (a list of sessions shows a few
+    days many times over, so each is written once)."""
     if isinstance(value, datetime.datetime):
         value = local(value, practice).date()
-    return format_skeleton("yMMMd", value, locale=locale_for(practice.country.code))
+    return brief_day(value, locale_for(practice.country.code))
+
+
+@functools.lru_cache(maxsize=512)
+def brief_day(day, locale):
+    return format_skeleton("yMMMd", day, locale=locale)
 
 
 def weekday(value, practice):
