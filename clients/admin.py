@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from practice.admin import PracticeScopedAdmin
 
-from .models import Client, ConsentEvent, IntakeLink, IntakeSubmission, MoveOn, Referral
+from .models import (
+    Client,
+    ConsentEvent,
+    HealthCheck,
+    IntakeFormVersion,
+    IntakeLink,
+    IntakeSubmission,
+    MoveOn,
+    Referral,
+)
 
 
 @admin.register(Client)
@@ -34,6 +43,35 @@ class IntakeSubmissionAdmin(PracticeScopedAdmin):
     list_display = ("client", "version", "via", "submitted_at", "needs_review")
     list_select_related = ("client",)
     search_fields = ("client__first_name", "client__last_name", "signed_name")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IntakeFormVersion)
+class IntakeFormVersionAdmin(PracticeScopedAdmin):
+    """Read-only: a published form never changes (Settings → Intake form publishes)."""
+
+    list_display = ("number", "published_at", "published_by")
+    list_select_related = ("published_by",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(PracticeScopedAdmin):
+    """Read-only: what a client said about their health before a visit."""
+
+    list_display = ("client", "checked_at", "changed")
+    list_select_related = ("client",)
+    search_fields = ("client__first_name", "client__last_name")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False

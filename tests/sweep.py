@@ -21,6 +21,8 @@ from django_scopes import scopes_disabled
 from clients.models import (
     Agreement,
     ConsentEvent,
+    HealthCheck,
+    IntakeFormVersion,
     IntakeLink,
     IntakeSubmission,
     MoveOn,
@@ -555,6 +557,10 @@ MODEL_OBJECTS = {
     ),
     IntakeLink: lambda practice: IntakeLinkFactory(client__practice=practice),
     IntakeSubmission: lambda practice: IntakeSubmissionFactory(client__practice=practice),
+    IntakeFormVersion: lambda practice: IntakeFormVersion.current(practice),
+    HealthCheck: lambda practice: HealthCheck.objects.create(
+        practice=practice, client=ClientFactory(practice=practice)
+    ),
     Service: lambda practice: ServiceFactory(practice=practice),
     AuditEvent: lambda practice: AuditEvent.objects.create(
         practice=practice, action="view", what="client record"
