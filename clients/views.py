@@ -163,7 +163,10 @@ def client_detail(request, public_id):
         Client.objects.annotate(**boundaries.boundary_counts(boundaries.twelve_months_ago())),
         public_id=public_id,
     )
-    submissions = list(client.intake_submissions.order_by("-version"))
+    # Each with the form it answered: the answers read with its questions and agreements.
+    submissions = list(
+        client.intake_submissions.select_related("form_version").order_by("-version")
+    )
     latest = next((s for s in submissions if s.applied), None)
     if client.erased_at:  # nothing left to act on: only what is kept, and until when
         return render(request, "clients/erased.html", {"client": client})
