@@ -19,7 +19,7 @@ from clients import rechecks
 from clients.models import IntakeLink, hash_token
 from practice import dates
 from practice.models import Practice
-from sessions import booking
+from sessions import booking, services
 from sessions.models import Appointment, BookingLink
 
 from .kinds import KINDS, PREWRITTEN_KINDS, Kind
@@ -180,23 +180,17 @@ def health_links(followup):
     """The link about the client's health that a reminder or a "has anything changed?"
     message carries: {name: maker}. The form itself when the client has none or theirs is
     past the practice's limit (the question of its own asks only about a form they have);
-    else, for a client who has been since they gave it, "has anything changed?", in the
-    message the practice chose."""
+    else "has anything changed?", in the message the practice chose, where the session's
+    status says the client has not re-checked since their last visit."""
     practice, client, appointment = followup.practice, followup.client, followup.appointment
-    asking = followup.kind == Kind.HEALTH_CHECK
-    if rechecks.out_of_date(client, practice, appointment.start):
-        if asking and client.intake_completed_at is None:
+    health = services.health_status(appointment, practice)
+    if health.state == rechecks.OUT_OF_DATE:
+        if followup.kind == Kind.HEALTH_CHECK and client.intake_completed_at is None:
             return {}
         return {"intake_link": lambda: intake_link(client)}
     if HEALTH_QUESTION_IN.get(practice.health_recheck) != followup.kind:
         return {}
-    before = Appointment.objects.filter(
-        client=client,
-        start__lt=appointment.start,
-        start__gt=client.intake_completed_at,
-        status=Appointment.Status.COMPLETED,
-    )
-    if not before.exists():  # the form they gave is newer than their last visit
+    if health.state != rechecks.NOT_RECHECKED:  # a newer form, or checked since
         return {}
     return {"recheck_link": lambda: recheck_link(client)}
 

@@ -323,19 +323,18 @@ def previous_visit():
     )
 
 
-def health_status(appointment):
-    """How the client's health answers stand for one session (the note form's banner)."""
+def health_status(appointment, practice=None):
+    """How the client's health answers stand for one session (the session page, the note
+    form, and whether a message before it asks about them), by the rule the day view uses."""
     client = appointment.client
     before = (
-        Appointment.objects.filter(
-            client=client, start__lt=appointment.start, status=Appointment.Status.COMPLETED
-        )
-        .order_by("-start")
-        .values_list("start", flat=True)
-        .first()
+        Appointment.objects.filter(pk=appointment.pk)
+        .annotate(previous_visit=previous_visit())
+        .values_list("previous_visit", flat=True)
+        .get()
     )
     return rechecks.status(
-        appointment.practice,
+        practice or appointment.practice,
         start=appointment.start,
         given=client.intake_completed_at,
         checked=client.health_checked_at,

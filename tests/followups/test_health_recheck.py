@@ -271,3 +271,11 @@ def test_the_wording_page_previews_the_question_where_the_practice_asks_it(robin
     assert "One tap tells us: https://book.calmhands.example/hc/example-link/" in own
     reminder = owner_client.get(reverse("followups:rule", args=["reminder"])).content.decode()
     assert "/hc/example-link/" not in reminder
+
+
+def test_a_client_who_already_said_nothing_changed_is_not_asked_again(robin, settings):
+    rechecks.nothing_changed(robin)  # from an earlier message, since her last visit
+    AppointmentFactory(client=robin, start=NOW + DAY)
+    dispatch.dispatch()
+    text = sent_texts(settings)
+    assert "Hi Robin, see you" in text and "Health changed?" not in text
